@@ -1,0 +1,68 @@
+# Binesh — `make run` builds the demo warehouse, `make test` runs the tests.
+# Everything installs into .venv from the pinned constraints.txt; nothing is needed but Python 3.11.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Paths are absolute so Dagster, dbt and the CLI agree whatever their working directory.
+export BINESH_LANDING_DIR ?= $(CURDIR)/data/landing
+export BINESH_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+
+# The default demo business (override: make run CUSTOMERS=20000 DAYS=730).
+CUSTOMERS ?= 5000
+DAYS ?= 365
+SEED ?= 42
+
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
+
+.PHONY: run test lint ui bench install manifest lock clean
+
+run: $(MANIFEST)
+	@test -f $(BINESH_LANDING_DIR)/_truth/simulation.json || \
+		$(BIN)/binesh simulate --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
+	$(BIN)/binesh run
+
+test: $(MANIFEST)
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models
+
+ui: $(MANIFEST)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: $(MANIFEST)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+# dbt's manifest defines the dbt assets; it is prepared here, never at import time.
+manifest: $(MANIFEST)
+
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+# Re-resolve the pinned versions from pyproject.toml's ranges (needs the package registry).
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable | sort > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,0 +1,229 @@
+"""The `binesh` command line: simulate a business, build the warehouse, see where it stands.
+
+Settings come from flags, else the environment (BINESH_LANDING_DIR, BINESH_WAREHOUSE), else the
+defaults under the project's data/ folder. They are resolved here, once, into absolute paths and
+handed to Dagster and dbt through the environment that their resources read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.project import DEFAULT_LANDING_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+
+QUIET_ENVIRONMENT = {
+    "DAGSTER_HOME": str(PROJECT_ROOT / "dagster_home"),
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    try:
+        return args.command(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"binesh {args.command_name}: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="binesh", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="write a synthetic business into a landing zone",
+        description="Write a believable synthetic business into a landing zone, as daily files "
+        "of every landing table, with ground truth in <out>/_truth/.",
+    )
+    simulate.add_argument("--customers", type=int, default=5000)
+    simulate.add_argument("--days", type=int, default=365)
+    simulate.add_argument("--seed", type=int, default=42)
+    simulate.add_argument("--start-date", type=date.fromisoformat, default=date(2025, 1, 1))
+    simulate.add_argument("--noise-rate", type=float, default=0.02,
+                          help="share of rows with a data-quality defect (default 0.02)")
+    simulate.add_argument("--append-days", type=int, metavar="N",
+                          help="continue the simulation already in --out by N more days")
+    simulate.add_argument("--out", type=Path, help="landing zone (default: BINESH_LANDING_DIR)")
+    simulate.set_defaults(command=simulate_command, command_name="simulate")
+
+    run = commands.add_parser(
+        "run",
+        help="materialize every asset: load the landing zone and build the warehouse",
+    )
+    add_location_flags(run)
+    run.set_defaults(command=run_command, command_name="run")
+
+    status = commands.add_parser("status", help="rows per layer, last loads, quarantine counts")
+    add_location_flags(status)
+    status.set_defaults(command=status_command, command_name="status")
+    return parser
+
+
+def add_location_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--landing", type=Path, help="landing zone (default: BINESH_LANDING_DIR)")
+    parser.add_argument("--warehouse", type=Path,
+                        help="DuckDB warehouse file (default: BINESH_WAREHOUSE)")
+
+
+def resolve_locations(args: argparse.Namespace) -> tuple[Path, Path]:
+    """Flags win over the environment, which wins over the defaults; all made absolute and
+    exported so that Dagster resources and dbt's profile see the same paths."""
+    landing = getattr(args, "landing", None) or getattr(args, "out", None) \
+        or os.environ.get("BINESH_LANDING_DIR") or DEFAULT_LANDING_DIR
+    warehouse = getattr(args, "warehouse", None) or os.environ.get("BINESH_WAREHOUSE") \
+        or DEFAULT_WAREHOUSE
+    landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
+    os.environ["BINESH_LANDING_DIR"] = str(landing)
+    os.environ["BINESH_WAREHOUSE"] = str(warehouse)
+    return landing, warehouse
+
+
+def simulate_command(args: argparse.Namespace) -> int:
+    from sources.simulator import append_days, simulate
+
+    landing, _ = resolve_locations(args)
+    started = time.perf_counter()
+    if args.append_days is not None:
+        summary = append_days(landing, days=args.append_days)
+    else:
+        summary = simulate(
+            landing,
+            customers=args.customers,
+            days=args.days,
+            seed=args.seed,
+            start_date=args.start_date,
+            noise_rate=args.noise_rate,
+        )
+    rows = sum(summary.rows_written.values())
+    print(f"simulated {rows:,} rows in {summary.files_written:,} files into {landing} "
+          f"({time.perf_counter() - started:.1f} s)")
+    for table, count in sorted(summary.rows_written.items()):
+        print(f"  {table:<24} {count:>12,}")
+    return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    landing, warehouse = resolve_locations(args)
+    if not landing.is_dir():
+        raise FileNotFoundError(
+            f"landing zone {landing} does not exist; create it with `binesh simulate --out "
+            f"{landing}` or point --landing / BINESH_LANDING_DIR at your exports"
+        )
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    prepare_dbt_manifest()
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    started = time.perf_counter()
+    job = defs.resolve_job_def("build_warehouse")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        failed = [event.step_key for event in result.get_step_failure_events()]
+        print(f"binesh run: the build failed in {', '.join(failed)}; see the log above or "
+              f"run {result.run_id} in the UI (make ui)", file=sys.stderr)
+        return 1
+    print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
+    print_status(warehouse, landing)
+    return 0
+
+
+def prepare_dbt_manifest() -> None:
+    """The dbt assets are defined from dbt's manifest, so it must exist before they load."""
+    from orchestration.project import dbt_project
+
+    if not dbt_project.manifest_path.exists():
+        dbt_project.preparer.prepare(dbt_project)
+
+
+def status_command(args: argparse.Namespace) -> int:
+    landing, warehouse = resolve_locations(args)
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
+    print_status(warehouse, landing)
+    return 0
+
+
+def print_status(warehouse: Path, landing: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        print(f"\nWarehouse  {warehouse}")
+        print(f"Landing    {landing}\n")
+        print("Rows per layer")
+        layers = con.execute(
+            """
+            select table_schema, count(*) as tables, sum(estimated_size) as rows
+            from duckdb_tables()
+            where database_name = current_database() and not internal
+            group by table_schema
+            order by case table_schema when 'raw' then 1 when 'staging' then 2
+                     when 'intermediate' then 3 when 'marts' then 4 when 'ml' then 5 else 6 end
+            """
+        ).fetchall()
+        for schema, tables, rows in layers:
+            print(f"  {schema:<13} {tables:>3} tables {rows:>14,} rows")
+
+        print("\nLoads per landing table (current file versions)")
+        loads = con.execute(
+            """
+            select source_table, count(*) as files, sum(rows_landed), sum(rows_loaded),
+                   sum(rows_quarantined), max(loaded_at)
+            from audit.load_log where superseded_at is null
+            group by source_table order by source_table
+            """
+        ).fetchall()
+        print(f"  {'table':<24} {'files':>6} {'landed':>12} {'loaded':>12} {'quarantined':>12}"
+              f"  last load")
+        for table, files, landed, loaded, quarantined, last in loads:
+            print(f"  {table:<24} {files:>6,} {landed:>12,} {loaded:>12,} {quarantined:>12,}"
+                  f"  {last:%Y-%m-%d %H:%M}")
+        unbalanced = con.execute(
+            "select count(*) from audit.load_log "
+            "where rows_landed <> rows_loaded + rows_quarantined"
+        ).fetchone()[0]
+        print(f"  accounting: {'holds for every file' if not unbalanced else f'{unbalanced} files do not balance'}")
+
+        print_headline_kpis(con)
+    print("\nOpen the Dagster UI with `make ui` (http://127.0.0.1:3000).")
+
+
+def print_headline_kpis(con: duckdb.DuckDBPyConnection) -> None:
+    has_orders = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'staging' and table_name = 'stg_ecommerce__orders'"
+    ).fetchone()[0]
+    if not has_orders:
+        return
+    customers, orders, revenue, first, last = con.execute(
+        """
+        select count(distinct customer_id), count(*), sum(amount),
+               min(ordered_at)::date, max(ordered_at)::date
+        from staging.stg_ecommerce__orders
+        """
+    ).fetchone()
+    if not orders:
+        return
+    print("\nHeadline figures (orders in staging)")
+    print(f"  period            {first} … {last}")
+    print(f"  ordering customers {customers:>12,}")
+    print(f"  orders             {orders:>12,}")
+    print(f"  revenue            {revenue:>12,.2f}")
+    print(f"  average order      {revenue / orders:>12,.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

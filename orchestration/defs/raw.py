@@ -1,0 +1,57 @@
+"""Raw layer: one asset per landing table, each loading new and re-delivered files into
+`raw.<source>__<table>` (see sources/loader.py for the rules)."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from sources.contract import LANDING_TABLES, LandingTable
+from sources.loader import load_table
+from orchestration.resources import LandingZone
+
+WAREHOUSE_POOL = "duckdb_writer"  # DuckDB takes one writing process per file
+
+
+def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["raw", table.qualified_name],
+        group_name="raw",
+        kinds={"duckdb", "python"},
+        pool=WAREHOUSE_POOL,
+        description=(
+            f"Rows of the landing table {table.source}/{table.name} (key: "
+            f"{', '.join(table.key)}), loaded once per file version; rows that cannot be "
+            "parsed, lack a required column or have a wrong type go to audit.quarantine."
+        ),
+        metadata={"dagster/table_name": f"raw.{table.qualified_name}"},
+    )
+    def raw_table(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone
+    ) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            load = load_table(con, landing.directory, table)
+            total_rows = con.execute(f"select count(*) from raw.{table.qualified_name}").fetchone()[0]
+        for ignored in load.files_ignored:
+            context.log.warning(f"ignored {ignored}: not one of .csv, .parquet, .jsonl")
+        for file in load.files:
+            if file.rows_quarantined or file.status == "unreadable":
+                context.log.warning(
+                    f"{file.source_file}: {file.rows_quarantined} of {file.rows_landed} rows "
+                    f"quarantined ({file.message})"
+                )
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": total_rows,
+                "files_loaded": len(load.files),
+                "files_unchanged": load.files_unchanged,
+                "files_ignored": len(load.files_ignored),
+                "rows_loaded": load.rows_loaded,
+                "rows_quarantined": load.rows_quarantined,
+            }
+        )
+
+    return raw_table
+
+
+raw_assets = [build_raw_asset(table) for table in LANDING_TABLES]
