@@ -51,10 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--days", type=int, default=365)
     simulate.add_argument("--seed", type=int, default=42)
     simulate.add_argument("--start-date", type=date.fromisoformat, default=date(2025, 1, 1))
-    simulate.add_argument("--noise-rate", type=float, default=0.02,
-                          help="share of rows with a data-quality defect (default 0.02)")
-    simulate.add_argument("--append-days", type=int, metavar="N",
-                          help="continue the simulation already in --out by N more days")
+    simulate.add_argument(
+        "--noise-rate",
+        type=float,
+        default=0.02,
+        help="share of rows with a data-quality defect (default 0.02)",
+    )
+    simulate.add_argument(
+        "--append-days",
+        type=int,
+        metavar="N",
+        help="continue the simulation already in --out by N more days",
+    )
     simulate.add_argument("--out", type=Path, help="landing zone (default: BINESH_LANDING_DIR)")
     simulate.set_defaults(command=simulate_command, command_name="simulate")
 
@@ -73,17 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--landing", type=Path, help="landing zone (default: BINESH_LANDING_DIR)")
-    parser.add_argument("--warehouse", type=Path,
-                        help="DuckDB warehouse file (default: BINESH_WAREHOUSE)")
+    parser.add_argument(
+        "--warehouse", type=Path, help="DuckDB warehouse file (default: BINESH_WAREHOUSE)"
+    )
 
 
 def resolve_locations(args: argparse.Namespace) -> tuple[Path, Path]:
     """Flags win over the environment, which wins over the defaults; all made absolute and
     exported so that Dagster resources and dbt's profile see the same paths."""
-    landing = getattr(args, "landing", None) or getattr(args, "out", None) \
-        or os.environ.get("BINESH_LANDING_DIR") or DEFAULT_LANDING_DIR
-    warehouse = getattr(args, "warehouse", None) or os.environ.get("BINESH_WAREHOUSE") \
-        or DEFAULT_WAREHOUSE
+    landing = (
+        getattr(args, "landing", None)
+        or getattr(args, "out", None)
+        or os.environ.get("BINESH_LANDING_DIR")
+        or DEFAULT_LANDING_DIR
+    )
+    warehouse = (
+        getattr(args, "warehouse", None) or os.environ.get("BINESH_WAREHOUSE") or DEFAULT_WAREHOUSE
+    )
     landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
     os.environ["BINESH_LANDING_DIR"] = str(landing)
     os.environ["BINESH_WAREHOUSE"] = str(warehouse)
@@ -107,8 +121,10 @@ def simulate_command(args: argparse.Namespace) -> int:
             noise_rate=args.noise_rate,
         )
     rows = sum(summary.rows_written.values())
-    print(f"simulated {rows:,} rows in {summary.files_written:,} files into {landing} "
-          f"({time.perf_counter() - started:.1f} s)")
+    print(
+        f"simulated {rows:,} rows in {summary.files_written:,} files into {landing} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     for table, count in sorted(summary.rows_written.items()):
         print(f"  {table:<24} {count:>12,}")
     return 0
@@ -135,8 +151,11 @@ def run_command(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [event.step_key for event in result.get_step_failure_events()]
-        print(f"binesh run: the build failed in {', '.join(failed)}; see the log above or "
-              f"run {result.run_id} in the UI (make ui)", file=sys.stderr)
+        print(
+            f"binesh run: the build failed in {', '.join(failed)}; see the log above or "
+            f"run {result.run_id} in the UI (make ui)",
+            file=sys.stderr,
+        )
         return 1
     print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
     print_status(warehouse, landing)
@@ -186,16 +205,21 @@ def print_status(warehouse: Path, landing: Path) -> None:
             group by source_table order by source_table
             """
         ).fetchall()
-        print(f"  {'table':<24} {'files':>6} {'landed':>12} {'loaded':>12} {'quarantined':>12}"
-              f"  last load")
+        print(
+            f"  {'table':<24} {'files':>6} {'landed':>12} {'loaded':>12} {'quarantined':>12}"
+            f"  last load"
+        )
         for table, files, landed, loaded, quarantined, last in loads:
-            print(f"  {table:<24} {files:>6,} {landed:>12,} {loaded:>12,} {quarantined:>12,}"
-                  f"  {last:%Y-%m-%d %H:%M}")
+            print(
+                f"  {table:<24} {files:>6,} {landed:>12,} {loaded:>12,} {quarantined:>12,}"
+                f"  {last:%Y-%m-%d %H:%M}"
+            )
         unbalanced = con.execute(
             "select count(*) from audit.load_log "
             "where rows_landed <> rows_loaded + rows_quarantined"
         ).fetchone()[0]
-        print(f"  accounting: {'holds for every file' if not unbalanced else f'{unbalanced} files do not balance'}")
+        balance = f"{unbalanced} files do not balance" if unbalanced else "holds for every file"
+        print(f"  accounting: {balance}")
 
         print_headline_kpis(con)
     print("\nOpen the Dagster UI with `make ui` (http://127.0.0.1:3000).")

@@ -98,9 +98,7 @@ def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     for table in LANDING_TABLES:
         columns = [f'"{c.name}" {c.type.value}' for c in table.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
-        con.execute(
-            f"create table if not exists raw.{table.qualified_name} ({', '.join(columns)})"
-        )
+        con.execute(f"create table if not exists raw.{table.qualified_name} ({', '.join(columns)})")
 
 
 def table_files(landing_dir: Path, table: LandingTable) -> tuple[list[Path], list[Path]]:
@@ -132,9 +130,7 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def load_table(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable
-) -> TableLoad:
+def load_table(con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable) -> TableLoad:
     """Load every new or changed file of `table` from the landing zone into raw."""
     ensure_warehouse(con)
     con.execute("set TimeZone = 'UTC'")
@@ -265,7 +261,10 @@ def read_csv(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute(
         """
         insert into rejected
-        select line, any_value(csv_line), string_agg(distinct error_type || ': ' || error_message, '; ')
+        select
+            line,
+            any_value(csv_line),
+            string_agg(distinct error_type || ': ' || error_message, '; ')
         from csv_rejects
         group by line
         """
@@ -315,11 +314,13 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, source: str) -> None:
             """
         ).fetchall()
     ]
-    selects = ", ".join(f"line::json ->> {quote_literal(key)} as {quote_ident(key)}" for key in keys)
+    selects = ", ".join(
+        f"line::json ->> {quote_literal(key)} as {quote_ident(key)}" for key in keys
+    )
     con.execute(
         f"""
         create temp table landed as
-        select source_row as _source_row{', ' + selects if selects else ''}
+        select source_row as _source_row{", " + selects if selects else ""}
         from jsonl_lines
         where is_object
         order by source_row
@@ -333,8 +334,10 @@ def cast_all_to_text(con: duckdb.DuckDBPyConnection) -> None:
     columns = [row[0] for row in con.execute("describe landed_text").fetchall()]
     casts = ", ".join(f"{quote_ident(c)}::varchar as {quote_ident(c)}" for c in columns)
     # rowid follows insertion order, which DuckDB keeps equal to the file's row order.
-    con.execute(f"create temp table landed as select rowid + 1 as _source_row, {casts} "
-                "from landed_text order by rowid")
+    con.execute(
+        f"create temp table landed as select rowid + 1 as _source_row, {casts} "
+        "from landed_text order by rowid"
+    )
     con.execute("drop table landed_text")
 
 
@@ -366,7 +369,9 @@ def route_landed_rows(
     raw_table = f"raw.{table.qualified_name}"
 
     for extra in extras:  # custom attributes are kept, never dropped
-        con.execute(f"alter table {raw_table} add column if not exists {quote_ident(extra)} varchar")
+        con.execute(
+            f"alter table {raw_table} add column if not exists {quote_ident(extra)} varchar"
+        )
 
     if missing:
         file_problem = f"missing required column(s): {', '.join(missing)}"
@@ -375,10 +380,16 @@ def route_landed_rows(
     else:
         reason_sql = row_reasons_sql(table, present)
 
-    con.execute(f"create or replace temp table routed as select *, {reason_sql} as _reason from landed")
-    original_row = "json_object(" + ", ".join(
-        f"{quote_literal(c)}, {quote_ident(c)}" for c in present
-    ) + ")::varchar" if present else "null"
+    con.execute(
+        f"create or replace temp table routed as select *, {reason_sql} as _reason from landed"
+    )
+    original_row = (
+        "json_object("
+        + ", ".join(f"{quote_literal(c)}, {quote_ident(c)}" for c in present)
+        + ")::varchar"
+        if present
+        else "null"
+    )
     con.execute(
         f"""
         insert into audit.quarantine
@@ -407,8 +418,7 @@ def route_landed_rows(
         "from routed where _reason is null order by _source_row"
     )
     loaded, quarantined = con.execute(
-        "select count(*) filter (where _reason is null), count(*) filter (where _reason is not null)"
-        " from routed"
+        "select count(*) - count(_reason), count(_reason) from routed"
     ).fetchone()
     quarantined += con.execute("select count(*) from rejected").fetchone()[0]
     status = "loaded" if loaded + quarantined else "empty"
@@ -441,8 +451,7 @@ def row_reasons_sql(table: LandingTable, present: list[str]) -> str:
         name = quote_ident(column.name)
         if column.required:
             checks.append(
-                f"case when nullif(trim({name}), '') is null "
-                f"then '{column.name} is missing' end"
+                f"case when nullif(trim({name}), '') is null then '{column.name} is missing' end"
             )
         if column.type is not ColumnType.TEXT:
             checks.append(

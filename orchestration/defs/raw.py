@@ -6,9 +6,9 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.resources import LandingZone
 from sources.contract import LANDING_TABLES, LandingTable
 from sources.loader import load_table
-from orchestration.resources import LandingZone
 
 WAREHOUSE_POOL = "duckdb_writer"  # DuckDB takes one writing process per file
 
@@ -31,7 +31,9 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
             load = load_table(con, landing.directory, table)
-            total_rows = con.execute(f"select count(*) from raw.{table.qualified_name}").fetchone()[0]
+            total_rows = con.execute(f"select count(*) from raw.{table.qualified_name}").fetchone()[
+                0
+            ]
         for ignored in load.files_ignored:
             context.log.warning(f"ignored {ignored}: not one of .csv, .parquet, .jsonl")
         for file in load.files:
