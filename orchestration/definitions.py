@@ -1,8 +1,13 @@
-"""Everything Dagster loads: the modules of orchestration/defs, bound to the resources."""
+"""Everything Dagster loads: each module of orchestration/defs contributes its own `defs`."""
 
 import dagster as dg
 
-from orchestration import defs as defs_package
+from orchestration.defs import automation, dbt, raw
 from orchestration.resources import build_resources
 
-defs = dg.load_definitions_from_package_module(defs_package, resources=build_resources())
+defs = dg.Definitions.merge(
+    raw.defs,
+    dbt.defs,
+    automation.defs,
+    dg.Definitions(resources=build_resources()),
+)

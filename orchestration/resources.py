@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -25,5 +26,8 @@ def build_resources() -> dict[str, object]:
     return {
         "warehouse": DuckDBResource(database=dg.EnvVar("BINESH_WAREHOUSE")),
         "landing": LandingZone(path=dg.EnvVar("BINESH_LANDING_DIR")),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        # dbt from the same environment as Dagster, whether or not that environment is activated
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
+        ),
     }

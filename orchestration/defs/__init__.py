@@ -1,2 +1,4 @@
-"""One module per area; each defines its assets, checks, jobs, schedules or sensors at module
-scope and definitions.py collects them all."""
+"""One module per area, each exposing `defs`: its assets, checks, jobs, schedules or sensors.
+
+definitions.py merges them; a new area is a new module plus one line there.
+"""

@@ -1,7 +1,5 @@
 """How the warehouse gets built: one job for everything, nightly and whenever files land."""
 
-from __future__ import annotations
-
 import hashlib
 import os
 from pathlib import Path
@@ -62,3 +60,8 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZon
         return dg.SkipReason("no change in the landing zone")
     context.update_cursor(fingerprint)
     return dg.RunRequest(run_key=fingerprint)
+
+
+defs = dg.Definitions(
+    jobs=[build_warehouse], schedules=[nightly_build], sensors=[landing_zone_sensor]
+)

@@ -1,7 +1,5 @@
 """The dbt project (staging → intermediate → marts) as Dagster assets; dbt tests become checks."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,3 +38,6 @@ class BineshDbtTranslator(DagsterDbtTranslator):
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
+
+
+defs = dg.Definitions(assets=[warehouse_models])

@@ -1,8 +1,6 @@
 """Raw layer: one asset per landing table, each loading new and re-delivered files into
 `raw.<source>__<table>` (see sources/loader.py for the rules)."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -56,4 +54,4 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
     return raw_table
 
 
-raw_assets = [build_raw_asset(table) for table in LANDING_TABLES]
+defs = dg.Definitions(assets=[build_raw_asset(table) for table in LANDING_TABLES])

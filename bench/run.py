@@ -1,0 +1,160 @@
+"""`make bench`: simulate a business and build its warehouse at a few scales, and measure it.
+
+Each stage runs as its own process, so its wall time and peak memory (the largest resident set
+of the process and everything it started, from wait4) are its own:
+
+  simulate   `binesh simulate` writing the landing zone
+  pipeline   `binesh run` on a fresh warehouse: every asset, through Dagster, as `make run` does
+  rerun      `binesh run` again with nothing new landed (what a quiet nightly run costs)
+
+The pipeline's raw-load and dbt shares come from Dagster's step statistics for that run.
+Results go to bench/results/<timestamp>.json and latest.json, and a table is printed.
+
+    python -m bench.run                         # 10k and 100k customers over 365 days
+    python -m bench.run --scales 1000000 --days 365   # opt-in: the million-customer run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_stage(name: str, command: list[str], env: dict[str, str]) -> dict:
+    """Run one stage in a child process; wall time and peak RSS of its whole process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: stage {name} failed:\n{output[-4000:]}")
+    return {"stage": name, "seconds": round(seconds, 2), "peak_rss_mb": usage.ru_maxrss // 1024}
+
+
+def warehouse_counts(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema, sum(estimated_size) from duckdb_tables() "
+            "where not internal group by table_schema"
+        ).fetchall()
+    return {schema: int(count) for schema, count in rows}
+
+
+def step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Raw-load and dbt time of the latest run, from Dagster's own step statistics."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        [run] = instance.get_runs(limit=1)
+        stats = instance.get_run_step_stats(run.run_id)
+    totals: dict[str, float] = {}
+    for step in stats:
+        kind = "raw_load" if step.step_key.startswith("raw__") else "dbt_build"
+        totals[kind] = totals.get(kind, 0.0) + (step.end_time - step.start_time)
+    return {kind: round(seconds, 2) for kind, seconds in totals.items()}
+
+
+def bench_scale(customers: int, days: int, workdir: Path, binesh: str) -> dict:
+    landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
+    dagster_home = workdir / "dagster_home"
+    dagster_home.mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml", dagster_home)
+    env = dict(
+        os.environ,
+        BINESH_LANDING_DIR=str(landing),
+        BINESH_WAREHOUSE=str(warehouse),
+        DAGSTER_HOME=str(dagster_home),
+    )
+    stages = [
+        run_stage(
+            "simulate",
+            [binesh, "simulate", "--customers", str(customers), "--days", str(days)],
+            env,
+        ),
+        run_stage("pipeline", [binesh, "run"], env),
+    ]
+    counts = warehouse_counts(warehouse)
+    steps = step_seconds(dagster_home)
+    stages.append(run_stage("rerun", [binesh, "run"], env))
+
+    landed = sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())
+    raw_rows = counts.get("raw", 0)
+    stages[0]["rows_per_second"] = round(raw_rows / stages[0]["seconds"])
+    stages[1]["rows_per_second"] = round(raw_rows / stages[1]["seconds"])
+    return {
+        "customers": customers,
+        "days": days,
+        "landing_mb": round(landed / 2**20, 1),
+        "warehouse_mb": round(warehouse.stat().st_size / 2**20, 1),
+        "rows": counts,
+        "pipeline_steps_seconds": steps,
+        "raw_load_rows_per_second": round(raw_rows / steps["raw_load"])
+        if steps.get("raw_load")
+        else None,
+        "stages": stages,
+    }
+
+
+def print_table(results: list[dict]) -> None:
+    print(
+        f"\n{'customers':>10} {'days':>5} {'stage':<9} {'seconds':>8} {'rows/s':>11} {'peak MB':>8}"
+    )
+    for result in results:
+        for stage in result["stages"]:
+            rate = stage.get("rows_per_second")
+            print(
+                f"{result['customers']:>10,} {result['days']:>5} {stage['stage']:<9} "
+                f"{stage['seconds']:>8.1f} {f'{rate:,}' if rate else '':>11} "
+                f"{stage['peak_rss_mb']:>8,}"
+            )
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result["pipeline_steps_seconds"].items())
+        print(f"{'':>17} pipeline steps: {steps}; raw rows {result['rows'].get('raw', 0):,}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="10000,100000", help="customer counts, comma-separated")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    args = parser.parse_args()
+
+    binesh = str(Path(sys.executable).with_name("binesh"))
+    results = []
+    for customers in (int(s) for s in args.scales.split(",")):
+        workdir = Path(tempfile.mkdtemp(prefix=f"binesh-bench-{customers}-"))
+        try:
+            results.append(bench_scale(customers, args.days, workdir, binesh))
+        finally:
+            if not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print_table(results[-1:])
+
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "results": results,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for name in (f"{stamp}.json", "latest.json"):
+        (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
+    print_table(results)
+    print(f"\nwritten to {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
