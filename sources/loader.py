@@ -439,6 +439,9 @@ def typed_value_sql(column_type: ColumnType, column: str) -> str:
     if column_type is ColumnType.TIMESTAMP:
         # Parsed as timestamptz so an explicit zone is honoured; no zone means UTC.
         return f"try_cast({text} as timestamptz)::timestamp"
+    if column_type is ColumnType.INTEGER:
+        # DuckDB would round '2.5' to 3; a count with a fraction is an error, not a rounding.
+        return f"case when try_cast({text} as double) % 1 = 0 then try_cast({text} as bigint) end"
     return f"try_cast({text} as {column_type.value})"
 
 

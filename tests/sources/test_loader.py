@@ -197,6 +197,22 @@ def test_unknown_files_are_reported_and_underscore_folders_skipped(con, landing)
     assert result.files_ignored == ["ecommerce/orders/readme.txt"]
 
 
+def test_integers_with_a_fraction_are_quarantined_not_rounded(con, landing):
+    write(
+        landing,
+        "ecommerce/order_items/a.csv",
+        "order_id,product_id,quantity\no1,p1,2\no1,p2,2.0\no1,p3,2.5\n",
+    )
+    load_table(con, landing, landing_table("ecommerce__order_items"))
+    assert rows(con, "select product_id, quantity from raw.ecommerce__order_items order by 1") == [
+        ("p1", 2),
+        ("p2", 2),
+    ]
+    assert rows(con, "select reason from audit.quarantine") == [
+        ('quantity: "2.5" is not a valid integer',)
+    ]
+
+
 def test_unicode_survives_intact(con, landing):
     write(
         landing,
