@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -479,10 +478,3 @@ def quote_literal(value: str) -> str:
 
 def first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def iter_tables(names: list[str] | None = None) -> Iterator[LandingTable]:
-    """The landing tables to load: all of them, or those named `<source>__<table>`."""
-    for table in LANDING_TABLES:
-        if names is None or table.qualified_name in names:
-            yield table
