@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.cli import rows_per_layer
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -47,11 +49,7 @@ def run_stage(name: str, command: list[str], env: dict[str, str]) -> dict:
 
 def warehouse_counts(warehouse: Path) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select table_schema, sum(estimated_size) from duckdb_tables() "
-            "where not internal group by table_schema"
-        ).fetchall()
-    return {schema: int(count) for schema, count in rows}
+        return {schema: rows for schema, _, rows in rows_per_layer(con)}
 
 
 def step_seconds(dagster_home: Path) -> dict[str, float]:

@@ -25,6 +25,10 @@ QUIET_ENVIRONMENT = {
 }
 
 
+# Step events at INFO; Dagster's DEBUG event stream is in the UI for whoever needs it.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -120,12 +124,12 @@ def simulate_command(args: argparse.Namespace) -> int:
             start_date=args.start_date,
             noise_rate=args.noise_rate,
         )
-    rows = sum(summary.rows_written.values())
+    rows = sum(summary.rows.values())
     print(
-        f"simulated {rows:,} rows in {summary.files_written:,} files into {landing} "
+        f"simulated {rows:,} rows in {summary.files:,} files into {landing} "
         f"({time.perf_counter() - started:.1f} s)"
     )
-    for table, count in sorted(summary.rows_written.items()):
+    for table, count in sorted(summary.rows.items()):
         print(f"  {table:<24} {count:>12,}")
     return 0
 
@@ -147,7 +151,9 @@ def run_command(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET_LOGS
+        )
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [event.step_key for event in result.get_step_failure_events()]
@@ -183,17 +189,7 @@ def print_status(warehouse: Path, landing: Path) -> None:
         print(f"\nWarehouse  {warehouse}")
         print(f"Landing    {landing}\n")
         print("Rows per layer")
-        layers = con.execute(
-            """
-            select table_schema, count(*) as tables, sum(estimated_size) as rows
-            from duckdb_tables()
-            where database_name = current_database() and not internal
-            group by table_schema
-            order by case table_schema when 'raw' then 1 when 'staging' then 2
-                     when 'intermediate' then 3 when 'marts' then 4 when 'ml' then 5 else 6 end
-            """
-        ).fetchall()
-        for schema, tables, rows in layers:
+        for schema, tables, rows in rows_per_layer(con):
             print(f"  {schema:<13} {tables:>3} tables {rows:>14,} rows")
 
         print("\nLoads per landing table (current file versions)")
@@ -223,6 +219,26 @@ def print_status(warehouse: Path, landing: Path) -> None:
 
         print_headline_kpis(con)
     print("\nOpen the Dagster UI with `make ui` (http://127.0.0.1:3000).")
+
+
+LAYER_ORDER = ("raw", "staging", "intermediate", "marts", "ml", "audit")
+
+
+def rows_per_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(schema, tables, exact rows) for every schema, in data-flow order."""
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where database_name = current_database() and not internal"
+    ).fetchall()
+    layers: dict[str, list[int]] = {}
+    for schema, table in tables:
+        count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        layers.setdefault(schema, []).append(count)
+    order = {name: i for i, name in enumerate(LAYER_ORDER)}
+    return [
+        (schema, len(counts), sum(counts))
+        for schema, counts in sorted(layers.items(), key=lambda kv: order.get(kv[0], 99))
+    ]
 
 
 def print_headline_kpis(con: duckdb.DuckDBPyConnection) -> None:
