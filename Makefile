@@ -4,6 +4,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# dbt and dagster from the venv, also for the processes `dagster dev` starts.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # Paths are absolute so Dagster, dbt and the CLI agree whatever their working directory.
 export BINESH_LANDING_DIR ?= $(CURDIR)/data/landing
