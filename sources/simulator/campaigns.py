@@ -18,8 +18,20 @@ from sources.simulator.seasons import black_friday, easter_sunday, fathers_day, 
 EMAIL, PAID_SOCIAL, PAID_SEARCH, AFFILIATE = "email", "paid_social", "paid_search", "affiliate"
 _CATEGORY = {slug: i for i, (slug, *_rest) in enumerate(CATEGORIES)}
 # The category pushed by the monthly promotion, January to December.
-_MONTHLY_FOCUS = ("home", "beauty", "garden", "sports", "garden", "clothing", "toys", "books",
-                  "clothing", "home", "electronics", "toys")
+_MONTHLY_FOCUS = (
+    "home",
+    "beauty",
+    "garden",
+    "sports",
+    "garden",
+    "clothing",
+    "toys",
+    "books",
+    "clothing",
+    "home",
+    "electronics",
+    "toys",
+)
 
 
 @dataclass(frozen=True)
@@ -54,30 +66,63 @@ def _key(when: date, slot: int, variant: int) -> int:
     return (when.year * 10000 + when.month * 100 + when.day) * 1000 + slot * 10 + variant
 
 
-def _email(when: date, slot: int, name: str, hour: int, days: int, *, test: str = "",
-           offers: tuple = (), category: str | None = None) -> list[Campaign]:
+def _email(
+    when: date,
+    slot: int,
+    name: str,
+    hour: int,
+    days: int,
+    *,
+    test: str = "",
+    offers: tuple = (),
+    category: str | None = None,
+) -> list[Campaign]:
     """One email campaign, as one row per variant when it is A/B tested.
 
     offers: (offer text, coupon code or None, discount) for A (and B for an offer test).
     """
     common = dict(
-        channel=EMAIL, start=_seconds(when, hour),
+        channel=EMAIL,
+        start=_seconds(when, hour),
         end=_seconds(when + timedelta(days=days), 23) + 3599,
         created=_seconds(when - timedelta(days=5), 11),
         category=_CATEGORY[category] if category else -1,
     )
     offer_a = offers[0] if offers else (None, None, 0.0)
     if not test:
-        return [Campaign(_key(when, slot, 0), name, offer=offer_a[0], coupon=offer_a[1],
-                         discount=offer_a[2], **common)]
+        return [
+            Campaign(
+                _key(when, slot, 0),
+                name,
+                offer=offer_a[0],
+                coupon=offer_a[1],
+                discount=offer_a[2],
+                **common,
+            )
+        ]
     offer_b = offers[1] if test == "offer" else offer_a
     lifts_b = (1.25, 1.12) if test == "subject" else (1.0, 1.15)
     return [
-        Campaign(_key(when, slot, 1), name, offer=offer_a[0], coupon=offer_a[1],
-                 discount=offer_a[2], variant="A", **common),
-        Campaign(_key(when, slot, 2), name, offer=offer_b[0], coupon=offer_b[1],
-                 discount=offer_b[2], variant="B", open_lift=lifts_b[0], click_lift=lifts_b[1],
-                 **common),
+        Campaign(
+            _key(when, slot, 1),
+            name,
+            offer=offer_a[0],
+            coupon=offer_a[1],
+            discount=offer_a[2],
+            variant="A",
+            **common,
+        ),
+        Campaign(
+            _key(when, slot, 2),
+            name,
+            offer=offer_b[0],
+            coupon=offer_b[1],
+            discount=offer_b[2],
+            variant="B",
+            open_lift=lifts_b[0],
+            click_lift=lifts_b[1],
+            **common,
+        ),
     ]
 
 
@@ -93,45 +138,115 @@ def campaigns_of_year(year: int) -> tuple[Campaign, ...]:
             label = dict((c[0], c[1]) for c in CATEGORIES)[focus]
             code = focus.upper()
             found += _email(
-                day, 2, f"{label} Month {day:%b %Y}", 10, 9, test="offer", category=focus,
-                offers=((f"15% off {label}", f"{code}15", 0.15),
-                        (f"20% off {label}", f"{code}20", 0.20)),
+                day,
+                2,
+                f"{label} Month {day:%b %Y}",
+                10,
+                9,
+                test="offer",
+                category=focus,
+                offers=(
+                    (f"15% off {label}", f"{code}15", 0.15),
+                    (f"20% off {label}", f"{code}20", 0.20),
+                ),
             )
         day += timedelta(days=1)
     friday = black_friday(year)
-    found += _email(date(year, 1, 2), 3, f"New Year Savings {year}", 9, 6,
-                    offers=(("10% off everything", "NEWYEAR10", 0.10),))
-    found += _email(date(year, 2, 6), 3, f"Valentine's Gifts {year}", 9, 8, category="beauty",
-                    offers=(("10% off Beauty", "LOVE10", 0.10),))
-    found += _email(mothering_sunday(year) - timedelta(days=10), 3, f"Mother's Day {year}", 9, 10,
-                    test="subject", category="beauty",
-                    offers=(("15% off gifts for Mum", "MUM15", 0.15),))
+    found += _email(
+        date(year, 1, 2),
+        3,
+        f"New Year Savings {year}",
+        9,
+        6,
+        offers=(("10% off everything", "NEWYEAR10", 0.10),),
+    )
+    found += _email(
+        date(year, 2, 6),
+        3,
+        f"Valentine's Gifts {year}",
+        9,
+        8,
+        category="beauty",
+        offers=(("10% off Beauty", "LOVE10", 0.10),),
+    )
+    found += _email(
+        mothering_sunday(year) - timedelta(days=10),
+        3,
+        f"Mother's Day {year}",
+        9,
+        10,
+        test="subject",
+        category="beauty",
+        offers=(("15% off gifts for Mum", "MUM15", 0.15),),
+    )
     found += _email(easter_sunday(year) - timedelta(days=9), 3, f"Easter {year}", 9, 9)
-    found += _email(fathers_day(year) - timedelta(days=9), 3, f"Father's Day {year}", 9, 9,
-                    test="subject", category="electronics",
-                    offers=(("15% off gifts for Dad", "DAD15", 0.15),))
-    found += _email(date(year, 6, 26), 4, f"Summer Sale {year}", 8, 14,
-                    offers=(("Up to 50% off", None, 0.0),))
-    found += _email(date(year, 8, 14), 3, f"Back to School {year}", 9, 10, category="books",
-                    offers=(("10% off Stationery", "SCHOOL10", 0.10),))
-    found += _email(friday, 5, f"Black Friday {year}", 6, 3, test="offer",
-                    offers=(("20% off everything", "BF20", 0.20),
-                            ("25% off everything", "BF25", 0.25)))
-    found += _email(date(year, 12, 2), 3, f"Christmas Gift Guide {year}", 9, 20, test="subject",
-                    offers=(("Free delivery on everything", None, 0.0),))
-    found += _email(date(year, 12, 26), 4, f"Boxing Day Sale {year}", 8, 6,
-                    offers=(("Up to 50% off", None, 0.0),))
+    found += _email(
+        fathers_day(year) - timedelta(days=9),
+        3,
+        f"Father's Day {year}",
+        9,
+        9,
+        test="subject",
+        category="electronics",
+        offers=(("15% off gifts for Dad", "DAD15", 0.15),),
+    )
+    found += _email(
+        date(year, 6, 26), 4, f"Summer Sale {year}", 8, 14, offers=(("Up to 50% off", None, 0.0),)
+    )
+    found += _email(
+        date(year, 8, 14),
+        3,
+        f"Back to School {year}",
+        9,
+        10,
+        category="books",
+        offers=(("10% off Stationery", "SCHOOL10", 0.10),),
+    )
+    found += _email(
+        friday,
+        5,
+        f"Black Friday {year}",
+        6,
+        3,
+        test="offer",
+        offers=(("20% off everything", "BF20", 0.20), ("25% off everything", "BF25", 0.25)),
+    )
+    found += _email(
+        date(year, 12, 2),
+        3,
+        f"Christmas Gift Guide {year}",
+        9,
+        20,
+        test="subject",
+        offers=(("Free delivery on everything", None, 0.0),),
+    )
+    found += _email(
+        date(year, 12, 26),
+        4,
+        f"Boxing Day Sale {year}",
+        8,
+        6,
+        offers=(("Up to 50% off", None, 0.0),),
+    )
     for quarter in range(4):
         first = date(year, 3 * quarter + 1, 1)
-        last = (date(year + 1, 1, 1) if quarter == 3 else date(year, 3 * quarter + 4, 1))
+        last = date(year + 1, 1, 1) if quarter == 3 else date(year, 3 * quarter + 4, 1)
         last -= timedelta(days=1)
-        for slot, channel, label in ((7, PAID_SOCIAL, "Paid Social"),
-                                     (8, PAID_SEARCH, "Paid Search"),
-                                     (9, AFFILIATE, "Affiliates")):
-            found.append(Campaign(
-                _key(first, slot, 0), f"{label} {year} Q{quarter + 1}", channel,
-                start=_seconds(first), end=_seconds(last, 23) + 3599, created=_seconds(first),
-            ))
+        for slot, channel, label in (
+            (7, PAID_SOCIAL, "Paid Social"),
+            (8, PAID_SEARCH, "Paid Search"),
+            (9, AFFILIATE, "Affiliates"),
+        ):
+            found.append(
+                Campaign(
+                    _key(first, slot, 0),
+                    f"{label} {year} Q{quarter + 1}",
+                    channel,
+                    start=_seconds(first),
+                    end=_seconds(last, 23) + 3599,
+                    created=_seconds(first),
+                )
+            )
     return tuple(sorted(found, key=lambda c: (c.created, c.key)))
 
 

@@ -56,10 +56,12 @@ class Catalogue:
         self.start_date = start_date
         future = rng.poisson(LAUNCHES_PER_WEEK * HORIZON_DAYS / 7)
         n = INITIAL_PRODUCTS + future
-        launch = np.concatenate([
-            -rng.integers(30, 2000, INITIAL_PRODUCTS),
-            np.sort(rng.integers(1, HORIZON_DAYS, future)),
-        ])
+        launch = np.concatenate(
+            [
+                -rng.integers(30, 2000, INITIAL_PRODUCTS),
+                np.sort(rng.integers(1, HORIZON_DAYS, future)),
+            ]
+        )
         order = np.argsort(launch, kind="stable")
         self.launch_day = launch[order].astype(np.int32)
         weights = np.array(CATEGORY_POPULARITY, dtype=np.float64)
@@ -73,9 +75,7 @@ class Catalogue:
         self.popularity = (rng.pareto(1.3, n) + 0.2).astype(np.float64)
         defect_base = np.array([c[4] for c in CATEGORIES])
         self.defect_rate = (defect_base[self.category] * (1.6 - self.quality)).astype(np.float32)
-        nouns = [
-            CATEGORIES[c][5][rng.integers(len(CATEGORIES[c][5]))] for c in self.category
-        ]
+        nouns = [CATEGORIES[c][5][rng.integers(len(CATEGORIES[c][5]))] for c in self.category]
         adjectives = rng.integers(len(PRODUCT_ADJECTIVES), size=n)
         variants = rng.integers(len(PRODUCT_VARIANTS), size=n)
         with_variant = rng.random(n) < 0.55

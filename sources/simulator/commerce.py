@@ -68,8 +68,9 @@ class Shopping:
 
     @property
     def subtotal(self) -> np.ndarray:
-        return np.bincount(self.line_order, weights=self.line_quantity * self.line_price,
-                           minlength=len(self.buyer)).astype(np.int64)
+        return np.bincount(
+            self.line_order, weights=self.line_quantity * self.line_price, minlength=len(self.buyer)
+        ).astype(np.int64)
 
 
 def activity_fade(day: Day, k: int) -> np.ndarray:
@@ -98,13 +99,22 @@ def decide(day: Day) -> Shopping:
     open_lead = np.isin(state.lead_status[:k], (LEAD_NEW, LEAD_CONTACTED, LEAD_QUALIFIED))
 
     store_people = pop.channel[:k] == STORE
-    p_visit = (VISITS_PER_DAY[persona] * visit_factor(when) * ONLINE_WEEKDAY[weekday] * fade
-               * np.where(store_people, 0.5, 1.0) * np.sqrt(gift))
+    p_visit = (
+        VISITS_PER_DAY[persona]
+        * visit_factor(when)
+        * ONLINE_WEEKDAY[weekday]
+        * fade
+        * np.where(store_people, 0.5, 1.0)
+        * np.sqrt(gift)
+    )
     visiting = rng.random(k) < p_visit
 
     base = ORDERS_PER_YEAR[persona] / 365.0 * purchase_factor(when) * gift
-    lead_rate = lead_conversion_rate(pop.lead_propensity[:k]) * purchase_factor(when) * np.where(
-        visiting | clicked, 2.5, 1.0)
+    lead_rate = (
+        lead_conversion_rate(pop.lead_propensity[:k])
+        * purchase_factor(when)
+        * np.where(visiting | clicked, 2.5, 1.0)
+    )
     p_buy = np.where(is_customer, base, np.where(open_lead, lead_rate, 0.3 * base))
     p_buy = np.where(registering, 0.35, p_buy) * fade
     coupon_live = (state.coupon_key[:k] >= 0) & (state.coupon_until[:k] >= day.index)
@@ -155,14 +165,25 @@ def _basket(day: Day, buyer, channel, clicked, rng) -> Shopping:
     line_order, product = line_order[first_index], product[first_index]
     price = prices[product]
 
-    coupon, discount = _coupons(day, buyer, channel, clicked, line_order, product, quantity,
-                                price, rng)
+    coupon, discount = _coupons(
+        day, buyer, channel, clicked, line_order, product, quantity, price, rng
+    )
     cancelled = (channel != STORE) & (rng.random(m) < CANCELLED_SHARE)
     return Shopping(
-        visitors=np.zeros(0, np.int64), registering=np.zeros(0, np.int64), buyer=buyer,
-        channel=channel, clicked=clicked, line_order=line_order, line_product=product,
-        line_quantity=quantity, line_price=price, coupon=coupon, discount=discount,
-        cancelled=cancelled, ts=np.full(m, -1, np.int64), number=np.full(m, -1, np.int64),
+        visitors=np.zeros(0, np.int64),
+        registering=np.zeros(0, np.int64),
+        buyer=buyer,
+        channel=channel,
+        clicked=clicked,
+        line_order=line_order,
+        line_product=product,
+        line_quantity=quantity,
+        line_price=price,
+        coupon=coupon,
+        discount=discount,
+        cancelled=cancelled,
+        ts=np.full(m, -1, np.int64),
+        number=np.full(m, -1, np.int64),
     )
 
 
@@ -206,8 +227,9 @@ def settle(day: Day, shopping: Shopping) -> tuple[Batch | None, Batch | None]:
     # A code only works while its campaign runs (to the second, now that times are known).
     for key in np.unique(shopping.coupon[shopping.coupon >= 0]):
         campaign = by_key(int(key))
-        void = (shopping.coupon == key) & ((shopping.ts < campaign.start)
-                                            | (shopping.ts > campaign.end))
+        void = (shopping.coupon == key) & (
+            (shopping.ts < campaign.start) | (shopping.ts > campaign.end)
+        )
         shopping.coupon[void] = -1
         shopping.discount[void] = 0
     order = np.lexsort((shopping.buyer, shopping.ts))
@@ -308,4 +330,3 @@ def product_rows(day: Day) -> Batch | None:
         "price": formats.money(catalogue.prices_on(day.date)[changed]),
     }
     return Batch(columns, np.full(len(changed), -1), np.full(len(changed), -1))
-

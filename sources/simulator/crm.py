@@ -130,9 +130,7 @@ def contact_rows(day: Day) -> Batch | None:
     if not len(people):
         return None
     style = TABLE_FILES["crm__contacts"].timestamps
-    u_dob, u_gender, u_income, u_interest = (
-        _static_u(world.seed, people, i) for i in range(4)
-    )
+    u_dob, u_gender, u_income, u_interest = (_static_u(world.seed, people, i) for i in range(4))
     columns = {
         "contact_id": keys.contact_ids(state.contact_no[people]),
         "first_name": ids.first_names(people, "crm"),
@@ -169,8 +167,10 @@ def lead_rows(day: Day) -> Batch | None:
     campaign_ids = [by_key(int(c)).campaign_id if c >= 0 else None for c in campaign]
     converted = state.lead_converted[people] >= 0
     has_contact = state.contact_no[people] >= 0
-    stores = [STORES[world.pop.home_store[p]][1] if u < 0.5 else None
-              for p, u in zip(plist, u_store, strict=True)]
+    stores = [
+        STORES[world.pop.home_store[p]][1] if u < 0.5 else None
+        for p, u in zip(plist, u_store, strict=True)
+    ]
     columns = {
         "lead_id": keys.lead_ids(state.lead_no[people]),
         "contact_id": formats.null_where(
@@ -185,7 +185,8 @@ def lead_rows(day: Day) -> Batch | None:
         "pages_viewed_before_signup": formats.integers(state.lead_pages[people]),
         # A fifth leave the optional "how did you hear about us" question blank.
         "how_heard": formats.lookup(
-            HOW_HEARD, np.minimum(u_heard / 0.8 * len(HOW_HEARD), len(HOW_HEARD) - 1).astype(int),
+            HOW_HEARD,
+            np.minimum(u_heard / 0.8 * len(HOW_HEARD), len(HOW_HEARD) - 1).astype(int),
             u_heard < 0.8,
         ),
         "preferred_store": formats.strings(stores),
@@ -195,4 +196,3 @@ def lead_rows(day: Day) -> Batch | None:
 
 def _ordered(table: str, columns: dict) -> dict:
     return {name: columns[name] for name in TABLE_COLUMNS[table]}
-

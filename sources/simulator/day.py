@@ -23,8 +23,13 @@ from sources.simulator.web import (
 )
 
 # Lead sources that start with a visit to the site (the others: a store event, a referral).
-_ONLINE_LEAD_SOURCES = {"web_form", "newsletter_popup", "paid_social", "organic_search",
-                        "competition"}
+_ONLINE_LEAD_SOURCES = {
+    "web_form",
+    "newsletter_popup",
+    "paid_social",
+    "organic_search",
+    "competition",
+}
 ONLINE_LEAD = np.array([s[0] in _ONLINE_LEAD_SOURCES for s in LEAD_SOURCES])
 # A bad experience (about 1 point) multiplies the daily churn hazard by 1 + 1.5 = 2.5, and is
 # half forgotten after about seven months.
@@ -57,8 +62,9 @@ def simulate_day(day: Day) -> dict[str, Batch]:
         day, sessions, online_index[shopping.line_order[lines]], shopping.line_product[lines]
     )
     day.add("web__events", outcome.events)
-    pages = dict(zip(lead_sessions.tolist(), outcome.pages[: len(lead_sessions)].tolist(),
-                     strict=True))
+    pages = dict(
+        zip(lead_sessions.tolist(), outcome.pages[: len(lead_sessions)].tolist(), strict=True)
+    )
     for person, count in pages.items():
         state.lead_pages[person] += count
 
@@ -114,7 +120,8 @@ def _plan_sessions(day, shopping, arrivals, online_leads):
 
     # Arrival visits of new leads (first, so their page counts can be read back).
     lead_source = np.where(
-        LEAD_SOURCES_CODE[state.lead_source[online_leads]] == PAID_SOCIAL_SRC, PAID_SOCIAL_SRC,
+        LEAD_SOURCES_CODE[state.lead_source[online_leads]] == PAID_SOCIAL_SRC,
+        PAID_SOCIAL_SRC,
         browse_sources(rng, len(online_leads)),
     )
     plans.append(plan(online_leads, arrival_seconds(pop, online_leads) - 600, lead_source))
@@ -127,35 +134,58 @@ def _plan_sessions(day, shopping, arrivals, online_leads):
     needs_account = state.customer_no[buyer] < 0
     signup = needs_account
     customer = _reserve_customers(day, buyer)
-    plans.append(plan(
-        buyer, np.where(from_email, click_ts, -1),
-        np.where(from_email, EMAIL_SRC, browse_sources(rng, len(buyer))),
-        campaign=np.where(from_email, click_campaign, -1), order=np.arange(len(online)),
-        signup=signup, customer=customer,
-    ))
+    plans.append(
+        plan(
+            buyer,
+            np.where(from_email, click_ts, -1),
+            np.where(from_email, EMAIL_SRC, browse_sources(rng, len(buyer))),
+            campaign=np.where(from_email, click_campaign, -1),
+            order=np.arange(len(online)),
+            signup=signup,
+            customer=customer,
+        )
+    )
 
     # New registrations that do not buy today: online ones sign up in a session.
     registering = shopping.registering
     online_reg = registering[pop.channel[registering] != STORE]
-    plans.append(plan(online_reg, arrival_seconds(pop, online_reg), browse_sources(
-        rng, len(online_reg)), signup=np.ones(len(online_reg), bool),
-        customer=_reserve_customers(day, online_reg)))
+    plans.append(
+        plan(
+            online_reg,
+            arrival_seconds(pop, online_reg),
+            browse_sources(rng, len(online_reg)),
+            signup=np.ones(len(online_reg), bool),
+            customer=_reserve_customers(day, online_reg),
+        )
+    )
 
     # Anonymous newcomers, email clicks without an order, and everyday browsing.
     newcomers = arrivals[pop.path[arrivals] == ANONYMOUS]
-    plans.append(plan(newcomers, arrival_seconds(pop, newcomers), np.full(len(newcomers),
-                                                                           ORGANIC)))
+    plans.append(plan(newcomers, arrival_seconds(pop, newcomers), np.full(len(newcomers), ORGANIC)))
     clicks = day.clicks
     if clicks is not None and len(clicks.person):
         keep = ~np.isin(clicks.person, buyer)
         who = clicks.person[keep]
-        plans.append(plan(who, clicks.ts[keep], np.full(len(who), EMAIL_SRC),
-                          campaign=clicks.campaign[keep], customer=state.customer_no[who]))
+        plans.append(
+            plan(
+                who,
+                clicks.ts[keep],
+                np.full(len(who), EMAIL_SRC),
+                campaign=clicks.campaign[keep],
+                customer=state.customer_no[who],
+            )
+        )
     visitors = shopping.visitors
     repeat = visitors[rng.random(len(visitors)) < 0.15]
     browsing = np.concatenate([visitors, repeat])
-    plans.append(plan(browsing, np.full(len(browsing), -1), browse_sources(rng, len(browsing)),
-                      customer=state.customer_no[browsing]))
+    plans.append(
+        plan(
+            browsing,
+            np.full(len(browsing), -1),
+            browse_sources(rng, len(browsing)),
+            customer=state.customer_no[browsing],
+        )
+    )
     return SessionPlan.concat(plans), online
 
 
@@ -206,8 +236,9 @@ def _open_accounts(day: Day, shopping, sessions: SessionPlan, outcome) -> Batch 
     registering = shopping.registering
     store_reg = registering[pop.channel[registering] == STORE]
     till_people = np.concatenate([till[needs], store_reg])
-    till_ts = np.concatenate([shopping.ts[in_store][needs] - 90,
-                              commerce.store_times(day, len(store_reg), rng)])
+    till_ts = np.concatenate(
+        [shopping.ts[in_store][needs] - 90, commerce.store_times(day, len(store_reg), rng)]
+    )
     keep = np.unique(till_people, return_index=True)[1]
     till_people, till_ts = till_people[keep], till_ts[keep]
     commerce.open_customers(day, till_people, till_ts)
@@ -223,8 +254,7 @@ def _open_accounts(day: Day, shopping, sessions: SessionPlan, outcome) -> Batch 
     day.touch_contacts(people[sync])
     crm.raise_stage(day, people, STAGE_CUSTOMER, contact_ts)
     crm.convert_leads(day, people, ts)
-    store_made = np.concatenate([np.zeros(len(new_people), bool), np.ones(len(till_people),
-                                                                          bool)])
+    store_made = np.concatenate([np.zeros(len(new_people), bool), np.ones(len(till_people), bool)])
     return commerce.customer_rows(day, people, store_made)
 
 

@@ -94,8 +94,9 @@ class Exporter:
             repeats[[d.row for d in defects if d.kind == noise.LATE]] = 0
             repeats[[d.row for d in defects if d.kind == noise.DUPLICATE]] = 2
             order = np.repeat(np.arange(n), repeats)  # sorted: rows keep their order
-            parts.append(_take_sorted(payload, order) if style.fmt == "parquet"
-                         else _runs(payload, order))
+            parts.append(
+                _take_sorted(payload, order) if style.fmt == "parquet" else _runs(payload, order)
+            )
             people.append(batch.person[order])
             keynos.append(batch.keyno[order])
             keys.append(written_keys.take(pa.array(order)))
@@ -108,16 +109,28 @@ class Exporter:
             keys.append(held["_key"].combine_chunks())
             tags += [
                 Tag(start + i, kind, detail, key or "")
-                for i, (kind, detail, key) in enumerate(zip(
-                    held["_kind"].to_pylist(), held["_detail"].to_pylist(),
-                    held["_truth_key"].to_pylist(), strict=True))
+                for i, (kind, detail, key) in enumerate(
+                    zip(
+                        held["_kind"].to_pylist(),
+                        held["_detail"].to_pylist(),
+                        held["_truth_key"].to_pylist(),
+                        strict=True,
+                    )
+                )
             ]
         self._write(table, relative, parts)
-        self._record_truth(table, relative, np.concatenate(people), np.concatenate(keynos),
-                           pa.concat_arrays(keys), tags)
+        self._record_truth(
+            table,
+            relative,
+            np.concatenate(people),
+            np.concatenate(keynos),
+            pa.concat_arrays(keys),
+            tags,
+        )
         if n:
-            self._hold_back(table, day, when, relative, batch, payload, written_keys,
-                            truth_keys, defects, order)
+            self._hold_back(
+                table, day, when, relative, batch, payload, written_keys, truth_keys, defects, order
+            )
         return len(order) + (held.num_rows if held is not None else 0)
 
     # -- rendering ---------------------------------------------------------------------------
@@ -158,8 +171,9 @@ class Exporter:
         if style.fmt == "parquet":
             write_parquet(path, pa.concat_tables(parts) if len(parts) > 1 else parts[0])
             return
-        header = "" if style.fmt == "jsonl" else csv_header(TABLE_COLUMNS[table.qualified_name],
-                                                            style)
+        header = (
+            "" if style.fmt == "jsonl" else csv_header(TABLE_COLUMNS[table.qualified_name], style)
+        )
         write_text(path, header, [chunk for part in parts for chunk in part], style.bom)
 
     # -- ground truth ------------------------------------------------------------------------
@@ -171,15 +185,17 @@ class Exporter:
             rows = np.flatnonzero(written)
             fresh = self.state.first_sightings(name, keynos[rows])
             rows = rows[fresh]
-            self.truth.add_identity(table.source, table.name, keys.take(pa.array(rows)),
-                                    people[rows])
+            self.truth.add_identity(
+                table.source, table.name, keys.take(pa.array(rows)), people[rows]
+            )
         for tag in sorted(tags, key=lambda t: t.position):
             self.truth.add_noise(name, relative, tag.position + 1, tag.key, tag.kind, tag.detail)
 
     # -- rows for later files ----------------------------------------------------------------
 
-    def _hold_back(self, table, day, when, relative, batch, payload, written_keys, truth_keys,
-                   defects, order):
+    def _hold_back(
+        self, table, day, when, relative, batch, payload, written_keys, truth_keys, defects, order
+    ):
         style = TABLE_FILES[table.qualified_name]
         picks, due, kinds, details = [], [], [], []
         rng = day_rng(self.seed, day, f"late:{table.qualified_name}")

@@ -69,8 +69,9 @@ def initial_state(pop: Population, seed: int) -> State:
     # Leads: converted, lost or still open, depending on propensity and age.
     is_lead = path == LEAD
     window = np.minimum(tenure, 75.0)
-    converted = is_lead & (rng.random(m) < 1 - np.exp(-lead_conversion_rate(
-        pop.lead_propensity[people]) * window))
+    converted = is_lead & (
+        rng.random(m) < 1 - np.exp(-lead_conversion_rate(pop.lead_propensity[people]) * window)
+    )
     conversion_ts = arrived + (rng.random(m) * window * 86400).astype(np.int64) + 600
     # Anonymous visitors who went on to buy before start_date.
     bought = (path == ANONYMOUS) & (rng.random(m) < 0.5 * (1 - np.exp(-tenure / 200.0)))
@@ -93,13 +94,15 @@ def initial_state(pop: Population, seed: int) -> State:
     leads = people[is_lead]
     source = rng.choice(len(LEAD_SOURCES), len(leads), p=LEAD_SOURCE_SHARE).astype(np.int8)
     pages = rng.poisson(3 + 6 * pop.lead_propensity[leads]).astype(np.int16)
-    crm.open_leads(state, leads, arrived[is_lead], source, lead_campaigns(source,
-                   arrived[is_lead]), pages)
+    crm.open_leads(
+        state, leads, arrived[is_lead], source, lead_campaigns(source, arrived[is_lead]), pages
+    )
     lead_tenure = tenure[is_lead]
     status = np.where(lead_tenure < 2, LEAD_NEW, LEAD_CONTACTED)
     status = np.where(
         (status == LEAD_CONTACTED) & (pop.lead_propensity[leads] > 0.55) & (lead_tenure > 10),
-        LEAD_QUALIFIED, status,
+        LEAD_QUALIFIED,
+        status,
     )
     status = np.where(lead_tenure > 60, LEAD_LOST, status)
     status = np.where(converted[is_lead], LEAD_CONVERTED, status)

@@ -52,8 +52,10 @@ _UNIT_LETTERS = pa.array(list("ABDEFGHJLNPQRSTUWXYZ"), STRING)
 _KEYBOARD_NEIGHBOURS = dict(zip("aeionrstlh", "sruoptdyjg", strict=True))
 # Interests as the CRM preference centre stores them, for every combination of categories.
 _INTEREST_TEXT = pa.array(
-    [";".join(c[0] for i, c in enumerate(CATEGORIES) if mask >> i & 1) or None
-     for mask in range(1 << len(CATEGORIES))],
+    [
+        ";".join(c[0] for i, c in enumerate(CATEGORIES) if mask >> i & 1) or None
+        for mask in range(1 << len(CATEGORIES))
+    ],
     STRING,
 )
 
@@ -65,13 +67,13 @@ def typo(text: str, key: int) -> str:
     position = 1 + (key >> 8) % (len(text) - 2)
     kind = key % 4
     if kind == 0:
-        return text[:position] + text[position + 1] + text[position] + text[position + 2:]
+        return text[:position] + text[position + 1] + text[position] + text[position + 2 :]
     if kind == 1:
-        return text[:position] + text[position + 1:]
+        return text[:position] + text[position + 1 :]
     if kind == 2:
         return text[:position] + text[position] + text[position:]
     letter = text[position]
-    return text[:position] + _KEYBOARD_NEIGHBOURS.get(letter, letter) + text[position + 1:]
+    return text[:position] + _KEYBOARD_NEIGHBOURS.get(letter, letter) + text[position + 1 :]
 
 
 def title_email(address: str) -> str:
@@ -155,22 +157,25 @@ class Identities:
     def first_names(self, people: np.ndarray, system: str | None = None) -> pa.Array:
         names = _FIRST.take(pa.array(self.pop.first_name[people]))
         keys = self.key[system][people] if system else None
-        return _patch(names, self._typo_mask(people, system, False),
-                      lambda v, r: typo(v, int(keys[r])))
+        return _patch(
+            names, self._typo_mask(people, system, False), lambda v, r: typo(v, int(keys[r]))
+        )
 
     def last_names(self, people: np.ndarray, system: str | None = None) -> pa.Array:
         names = _LAST.take(pa.array(self.pop.last_name[people]))
         keys = self.key[system][people] if system else None
-        return _patch(names, self._typo_mask(people, system, True),
-                      lambda v, r: typo(v, int(keys[r]) >> 3))
+        return _patch(
+            names, self._typo_mask(people, system, True), lambda v, r: typo(v, int(keys[r]) >> 3)
+        )
 
     def author_names(self, people: np.ndarray, u: np.ndarray) -> pa.Array:
         """How a reviewer signs: full name, first name and initial, or first name only."""
         first, last = self.first_names(people), self.last_names(people)
         initial = _join(pc.utf8_slice_codeunits(last, 0, 1), ".")
         style = np.digitize(u, [0.45, 0.85])
-        return pc.choose(pa.array(style), _join(first, " ", last), _join(first, " ", initial),
-                         first)
+        return pc.choose(
+            pa.array(style), _join(first, " ", last), _join(first, " ", initial), first
+        )
 
     # -- email -------------------------------------------------------------------------------
 
@@ -183,8 +188,12 @@ class Identities:
         initial = pc.utf8_slice_codeunits(first, 0, 1)
         local = pc.choose(
             pa.array(pop.email_pattern[people].astype(np.int64)),
-            _join(first, ".", last), _join(first, last), _join(initial, last),
-            _join(first, "_", last), _join(last, ".", first), _join("the", last, "family"),
+            _join(first, ".", last),
+            _join(first, last),
+            _join(initial, last),
+            _join(first, "_", last),
+            _join(last, ".", first),
+            _join("the", last, "family"),
         )
         digits = pop.email_digits[people]
         local = pc.if_else(pa.array(digits >= 0), _join(local, _text(digits)), local)
@@ -193,8 +202,11 @@ class Identities:
     def alternative_emails(self, people: np.ndarray) -> pa.Array:
         pop = self.pop
         first = _FIRST_SLUGS.take(pa.array(pop.first_name[people]))
-        local = _join(pc.utf8_slice_codeunits(first, 0, 1), ".",
-                      _LAST_SLUGS.take(pa.array(pop.last_name[people])))
+        local = _join(
+            pc.utf8_slice_codeunits(first, 0, 1),
+            ".",
+            _LAST_SLUGS.take(pa.array(pop.last_name[people])),
+        )
         digits = pop.alt_digits[people]
         local = pc.if_else(pa.array(digits >= 0), _join(local, _text(digits)), local)
         address = _join(local, "@", _WORK_DOMAINS.take(pa.array(pop.alt_domain[people])))
@@ -205,12 +217,12 @@ class Identities:
         profile = {k: v[people] for k, v in self.profile[system].items()}
         typo_domain = profile["email_domain_typo"] & ~profile["use_alt"]
         primary = _patch(self.primary_emails(people), typo_domain, _misspell_domain)
-        address = pc.if_else(pa.array(profile["use_alt"]), self.alternative_emails(people),
-                             primary)
+        address = pc.if_else(pa.array(profile["use_alt"]), self.alternative_emails(people), primary)
         address = _patch(address, profile["email_title"], lambda v, r: title_email(v))
         keys = self.key[system][people]
-        address = _patch(address, profile["email_space"],
-                         lambda v, r: f" {v}" if keys[r] & 2 else f"{v} ")
+        address = _patch(
+            address, profile["email_space"], lambda v, r: f" {v}" if keys[r] & 2 else f"{v} "
+        )
         return _null_where(address, profile["email_missing"])
 
     def esp_emails(self, people: np.ndarray) -> pa.Array:
@@ -243,10 +255,19 @@ class Identities:
         tail = pc.utf8_slice_codeunits(number, 4, 10)
         styled = pc.choose(
             pa.array(profile["phone_style"][people].astype(np.int64)),
-            _join("+44 ", head, " ", tail), _join("0", number), _join("0", head, " ", tail),
-            _join("(0", head, ") ", pc.utf8_slice_codeunits(number, 4, 7), "-",
-                  pc.utf8_slice_codeunits(number, 7, 10)),
-            _join("44", number), _join("+44", number),
+            _join("+44 ", head, " ", tail),
+            _join("0", number),
+            _join("0", head, " ", tail),
+            _join(
+                "(0",
+                head,
+                ") ",
+                pc.utf8_slice_codeunits(number, 4, 7),
+                "-",
+                pc.utf8_slice_codeunits(number, 7, 10),
+            ),
+            _join("44", number),
+            _join("+44", number),
         )
         return _null_where(styled, profile["phone_missing"][people])
 
@@ -257,8 +278,11 @@ class Identities:
         keys = self.key[system][people]
         names = _patch(names, profile["address_typo"][people], lambda v, r: typo(v, int(keys[r])))
         kind = pa.array(pop.street_type[people].astype(np.int64))
-        suffix = pc.if_else(pa.array(profile["street_short"][people]),
-                            _STREET_SHORT.take(kind), _STREET_LONG.take(kind))
+        suffix = pc.if_else(
+            pa.array(profile["street_short"][people]),
+            _STREET_SHORT.take(kind),
+            _STREET_LONG.take(kind),
+        )
         line = _join(_text(pop.house[people]), " ", names, " ", suffix)
         flat = pop.flat[people]
         return pc.if_else(pa.array(flat > 0), _join("Flat ", _text(flat), ", ", line), line)
@@ -269,13 +293,16 @@ class Identities:
     def postcodes(self, people: np.ndarray, system: str) -> pa.Array:
         pop = self.pop
         city = pop.city[people].astype(np.int64)
-        area = _AREAS.take(pa.array(
-            _AREA_OFFSET[city] + pop.postcode_area[people] % _AREA_COUNT[city]
-        ))
+        area = _AREAS.take(
+            pa.array(_AREA_OFFSET[city] + pop.postcode_area[people] % _AREA_COUNT[city])
+        )
         unit = pop.postcode_unit[people].astype(np.int64)
         outward = _join(area, _text(pop.postcode_district[people]))
-        inward = _join(_text(pop.postcode_sector[people]), _UNIT_LETTERS.take(pa.array(unit % 20)),
-                       _UNIT_LETTERS.take(pa.array(unit // 20)))
+        inward = _join(
+            _text(pop.postcode_sector[people]),
+            _UNIT_LETTERS.take(pa.array(unit % 20)),
+            _UNIT_LETTERS.take(pa.array(unit // 20)),
+        )
         tight = self.profile[system]["postcode_tight"][people]
         joined = _join(outward, inward)
         if system == "shop":

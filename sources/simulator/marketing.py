@@ -34,7 +34,9 @@ def campaign_rows(day: Day) -> Batch | None:
     if day.index == 0:
         first = day.start - HISTORY_DAYS * 86400
         found = [
-            c for y in range(day.date.year - 4, day.date.year + 1) for c in campaigns_of_year(y)
+            c
+            for y in range(day.date.year - 4, day.date.year + 1)
+            for c in campaigns_of_year(y)
             if first <= c.start and c.created <= day.end
         ]
     else:
@@ -121,14 +123,18 @@ def _send(day: Day, campaign: Campaign):
     at_habit = rng.random(m) < 0.55
     habit_wait = (
         (pop.preferred_hour[people].astype(np.int64) * 3600 - (delivered - day.start)) % 86400
-        + rng.integers(0, 3000, m) + 86400 * (rng.random(m) < 0.2)
+        + rng.integers(0, 3000, m)
+        + 86400 * (rng.random(m) < 0.2)
     )
     wait = np.where(at_habit, habit_wait, rng.exponential(4 * 3600, m).astype(np.int64) + 30)
     opened = delivered + wait
     opens &= wait < MAX_DELAY
 
-    likes = pop.likes(people, np.full(m, max(campaign.category, 0))) if campaign.category >= 0 \
+    likes = (
+        pop.likes(people, np.full(m, max(campaign.category, 0)))
+        if campaign.category >= 0
         else np.ones(m, dtype=bool)
+    )
     appeal = 1 + 1.2 * pop.price_sensitivity[people] * (campaign.discount > 0)
     interest = np.where(likes, 1.7, 0.8)
     p_click = np.clip(0.13 * campaign.click_lift * interest * appeal * fade, 0, 0.9)
@@ -168,8 +174,12 @@ def _send(day: Day, campaign: Campaign):
                 event=np.full(int(later.sum()), code, np.int8),
             )
     person = np.concatenate(now_p)
-    return person, np.full(len(person), campaign.key, np.int64), np.concatenate(now_t), \
-        np.concatenate(now_e)
+    return (
+        person,
+        np.full(len(person), campaign.key, np.int64),
+        np.concatenate(now_t),
+        np.concatenate(now_e),
+    )
 
 
 def _message_rows(day: Day, person, campaign, ts, event) -> Batch:

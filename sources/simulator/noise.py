@@ -40,8 +40,13 @@ VALUE_KINDS = (OUT_OF_RANGE, MISSING, INVALID)
 
 # Tables whose rows are events: only these can arrive late.
 EVENT_TABLES = {
-    "ecommerce__orders", "ecommerce__order_items", "web__events", "marketing__messages",
-    "support__tickets", "surveys__responses", "feedback__reviews",
+    "ecommerce__orders",
+    "ecommerce__order_items",
+    "web__events",
+    "marketing__messages",
+    "support__tickets",
+    "surveys__responses",
+    "feedback__reviews",
 }
 
 # Columns that can hold an out-of-range value, per table.

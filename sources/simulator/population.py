@@ -41,14 +41,24 @@ WEB, APP, STORE = 0, 1, 2
 # Per persona (bargain_hunter, loyal_regular, occasional_gifter, high_value_enthusiast,
 # window_shopper). These tables are the whole "psychology" of the simulation.
 PERSONA_SHARE = np.array([0.24, 0.20, 0.20, 0.10, 0.26])
-PATH_SHARE = np.array([
-    [0.55, 0.30, 0.15], [0.70, 0.22, 0.08], [0.45, 0.30, 0.25], [0.65, 0.25, 0.10],
-    [0.25, 0.40, 0.35],
-])
-CHANNEL_SHARE = np.array([
-    [0.55, 0.30, 0.15], [0.35, 0.30, 0.35], [0.50, 0.10, 0.40], [0.45, 0.40, 0.15],
-    [0.70, 0.20, 0.10],
-])
+PATH_SHARE = np.array(
+    [
+        [0.55, 0.30, 0.15],
+        [0.70, 0.22, 0.08],
+        [0.45, 0.30, 0.25],
+        [0.65, 0.25, 0.10],
+        [0.25, 0.40, 0.35],
+    ]
+)
+CHANNEL_SHARE = np.array(
+    [
+        [0.55, 0.30, 0.15],
+        [0.35, 0.30, 0.35],
+        [0.50, 0.10, 0.40],
+        [0.45, 0.40, 0.15],
+        [0.70, 0.20, 0.10],
+    ]
+)
 PRICE_SENSITIVITY_BETA = np.array([[6, 2], [3, 4], [3, 3], [2, 6], [4, 3]], dtype=float)
 ANNUAL_CHURN = np.array([0.45, 0.12, 0.35, 0.15, 0.50])
 ORDERS_PER_YEAR = np.array([4.5, 9.0, 2.5, 12.0, 0.6])
@@ -218,8 +228,18 @@ class Population:
         self.household[heads] = heads
         same_name = rng.random(len(members)) < 0.7
         self.last_name[members[same_name]] = self.last_name[heads[same_name]]
-        for field in ("city", "street", "street_type", "house", "flat", "postcode_area",
-                      "postcode_district", "postcode_sector", "postcode_unit", "home_store"):
+        for field in (
+            "city",
+            "street",
+            "street_type",
+            "house",
+            "flat",
+            "postcode_area",
+            "postcode_district",
+            "postcode_sector",
+            "postcode_unit",
+            "home_store",
+        ):
             values = getattr(self, field)
             values[members] = values[heads]
         family = self.household >= 0
@@ -236,8 +256,13 @@ class Population:
 
         def code(k: np.ndarray) -> np.ndarray:
             first = np.where(self.email_pattern[k] == 5, 0, self.first_name[owner[k]])
-            parts = (first.astype(np.int64), self.last_name[owner[k]], self.email_pattern[k],
-                     self.email_domain[k], self.email_digits[k] + 1)
+            parts = (
+                first.astype(np.int64),
+                self.last_name[owner[k]],
+                self.email_pattern[k],
+                self.email_domain[k],
+                self.email_digits[k] + 1,
+            )
             value = np.zeros(len(k), dtype=np.int64)
             for part, size in zip(parts, (256, 512, 8, 16, 1 << 20), strict=True):
                 value = value * size + part.astype(np.int64)

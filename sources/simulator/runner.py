@@ -63,14 +63,20 @@ def simulate(
         raise ValueError(f"seed must be below 2**63, got {seed}")
     if isinstance(start_date, datetime) or not isinstance(start_date, date):
         raise ValueError(f"start_date must be a datetime.date, got {start_date!r}")
-    if (isinstance(noise_rate, bool) or not isinstance(noise_rate, int | float)
-            or math.isnan(noise_rate) or not 0 <= noise_rate <= MAX_NOISE_RATE):
+    if (
+        isinstance(noise_rate, bool)
+        or not isinstance(noise_rate, int | float)
+        or math.isnan(noise_rate)
+        or not 0 <= noise_rate <= MAX_NOISE_RATE
+    ):
         raise ValueError(
             f"noise_rate must be a number in [0, {MAX_NOISE_RATE}], got {noise_rate!r}"
         )
     out = _folder(out)
     parameters = {
-        "customers": customers, "seed": seed, "start_date": start_date.isoformat(),
+        "customers": customers,
+        "seed": seed,
+        "start_date": start_date.isoformat(),
         "noise_rate": float(noise_rate),
     }
     _claim(out, parameters, days)
@@ -159,15 +165,18 @@ def _claim(out: Path, parameters: dict, days: int) -> None:
 
 def _record(out: Path, parameters: dict, days: int, *, complete: bool) -> None:
     start = date.fromisoformat(parameters["start_date"])
-    write_simulation(out / TRUTH_DIR, {
-        "generator": GENERATOR,
-        "format_version": FORMAT_VERSION,
-        "parameters": parameters,
-        "days": days,
-        "first_day": start.isoformat(),
-        "last_day": (start + timedelta(days=days - 1)).isoformat() if days else None,
-        "complete": complete,
-    })
+    write_simulation(
+        out / TRUTH_DIR,
+        {
+            "generator": GENERATOR,
+            "format_version": FORMAT_VERSION,
+            "parameters": parameters,
+            "days": days,
+            "first_day": start.isoformat(),
+            "last_day": (start + timedelta(days=days - 1)).isoformat() if days else None,
+            "complete": complete,
+        },
+    )
 
 
 def _run(out: Path, world: World, state: State, parameters: dict, days: int) -> SimulationSummary:

@@ -20,8 +20,32 @@ ONLINE_WEEKDAY = np.array([1.10, 1.00, 1.00, 0.98, 0.90, 1.00, 1.20])
 
 # Share of online activity per hour of the day (UTC; close enough to UK time for a shop).
 ONLINE_HOURS = np.array(
-    [1.0, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4.0, 4.2, 4.4, 5.2, 5.0, 4.4, 4.2, 4.4, 4.8,
-     5.6, 6.6, 7.2, 6.8, 4.8, 2.4]
+    [
+        1.0,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.5,
+        1.2,
+        2.5,
+        3.5,
+        4.0,
+        4.2,
+        4.4,
+        5.2,
+        5.0,
+        4.4,
+        4.2,
+        4.4,
+        4.8,
+        5.6,
+        6.6,
+        7.2,
+        6.8,
+        4.8,
+        2.4,
+    ]
 )
 ONLINE_HOURS = ONLINE_HOURS / ONLINE_HOURS.sum()
 STORE_HOURS = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 5, 6, 8, 8, 7, 7, 6, 5, 3, 1, 0, 0, 0, 0.0])

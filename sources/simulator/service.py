@@ -74,19 +74,27 @@ def schedule_after_orders(day: Day, shopping: Shopping) -> None:
     first_product = np.full(m, -1, np.int64)
     first_product[line_slot[::-1]] = line_product[::-1]
     # A late parcel is about the order, a wrong item about one of its products.
-    for mask, kind, wait, about in ((late, LATE, (3, 7), np.full(m, -1)),
-                                    (wrong, WRONG, (2, 5), first_product)):
+    for mask, kind, wait, about in (
+        (late, LATE, (3, 7), np.full(m, -1)),
+        (wrong, WRONG, (2, 5), first_product),
+    ):
         rows = np.flatnonzero(mask)
         state.schedule(
-            "problems", due=(day.index + rng.integers(*wait, len(rows))).astype(np.int32),
-            person=person[rows], order=number[rows], product=about[rows],
+            "problems",
+            due=(day.index + rng.integers(*wait, len(rows))).astype(np.int32),
+            person=person[rows],
+            order=number[rows],
+            product=about[rows],
             kind=np.full(len(rows), kind, np.int8),
         )
     rows = np.flatnonzero(defect)
     state.schedule(
-        "problems", due=(day.index + rng.integers(2, 9, len(rows))).astype(np.int32),
-        person=person[line_slot[rows]], order=number[line_slot[rows]],
-        product=line_product[rows], kind=np.full(len(rows), DEFECT, np.int8),
+        "problems",
+        due=(day.index + rng.integers(2, 9, len(rows))).astype(np.int32),
+        person=person[line_slot[rows]],
+        order=number[line_slot[rows]],
+        product=line_product[rows],
+        kind=np.full(len(rows), DEFECT, np.int8),
     )
 
     reply = SURVEY_REPLY[pop.persona[person]]
@@ -97,17 +105,25 @@ def schedule_after_orders(day: Day, shopping: Shopping) -> None:
         (csat, CSAT, day.index + np.where(online, rng.integers(5, 8, m), rng.integers(1, 3, m))),
     ):
         rows = np.flatnonzero(mask)
-        state.schedule("surveys", due=due[rows].astype(np.int32), person=person[rows],
-                       order=number[rows], kind=np.full(len(rows), kind, np.int8),
-                       problem=problem[rows])
+        state.schedule(
+            "surveys",
+            due=due[rows].astype(np.int32),
+            person=person[rows],
+            order=number[rows],
+            kind=np.full(len(rows), kind, np.int8),
+            problem=problem[rows],
+        )
 
     owner = person[line_slot]
     chance = REVIEW_RATE[pop.persona[owner]] * np.where(defect, 2.5, 1.0)
     rows = np.flatnonzero(rng.random(len(lines)) < chance)
     line_problem = (problem[line_slot] & ~DEFECT) | np.where(defect, DEFECT, 0)
     state.schedule(
-        "reviews", due=(day.index + rng.integers(4, 21, len(rows))).astype(np.int32),
-        person=owner[rows], order=number[line_slot[rows]], product=line_product[rows],
+        "reviews",
+        due=(day.index + rng.integers(4, 21, len(rows))).astype(np.int32),
+        person=owner[rows],
+        order=number[line_slot[rows]],
+        product=line_product[rows],
         problem=line_problem[rows].astype(np.int8),
     )
 
@@ -120,6 +136,7 @@ def run(day: Day) -> None:
 
 
 # -- tickets ---------------------------------------------------------------------------------
+
 
 def _tickets(day: Day) -> None:
     state, pop = day.state, day.world.pop
@@ -167,29 +184,43 @@ def _open_tickets(day: Day, person, category, order, product, rng) -> dict[str, 
     u = rng.random(n)
     channel = np.where(u < p_phone, PHONE, np.where(u < p_phone + 0.4, CHAT, EMAIL))
     hour = np.where(
-        channel == EMAIL, rng.choice(24, n, p=ONLINE_HOURS),
+        channel == EMAIL,
+        rng.choice(24, n, p=ONLINE_HOURS),
         np.where(channel == PHONE, rng.integers(9, 18, n), rng.integers(8, 22, n)),
     )
     created = day.start + hour * 3600 + rng.integers(0, 3600, n)
     load = 1.0 + 0.8 * (day.date.month == 12) + 0.3 * (day.date.weekday() == 0)
-    queue = np.maximum(
-        5, TYPICAL_QUEUE[channel] * load * np.exp(rng.normal(0, 0.7, n))
-    ).astype(np.int64)
+    queue = np.maximum(5, TYPICAL_QUEUE[channel] * load * np.exp(rng.normal(0, 0.7, n))).astype(
+        np.int64
+    )
     hours = RESOLUTION_HOURS[category] * np.exp(rng.normal(0, 0.8, n))
     resolved = created + queue + (hours * 3600).astype(np.int64)
     never = rng.random(n) < 0.03  # left pending
     days_to_fix = hours / 24.0
     problem = category <= 2
-    score = (4.5 - 0.55 * np.log(queue / TYPICAL_QUEUE[channel]) - 0.22 * days_to_fix
-             - 0.5 * problem - 0.3 * state.bad[person] + rng.normal(0, 0.8, n))
+    score = (
+        4.5
+        - 0.55 * np.log(queue / TYPICAL_QUEUE[channel])
+        - 0.22 * days_to_fix
+        - 0.5 * problem
+        - 0.3 * state.bad[person]
+        + rng.normal(0, 0.8, n)
+    )
     csat = np.where(rng.random(n) < 0.55, np.clip(np.round(score), 1, 5), -1).astype(np.int64)
     order_by_time = np.argsort(created, kind="stable")
     tickets = {
         "number": np.zeros(n, np.int64),
-        "person": person, "created": created, "channel": channel, "category": category,
-        "order": order, "product": product, "queue": queue,
-        "resolved": np.where(never, -1, resolved), "csat": csat,
-        "email_u": rng.random(n), "customer_u": rng.random(n),
+        "person": person,
+        "created": created,
+        "channel": channel,
+        "category": category,
+        "order": order,
+        "product": product,
+        "queue": queue,
+        "resolved": np.where(never, -1, resolved),
+        "csat": csat,
+        "email_u": rng.random(n),
+        "customer_u": rng.random(n),
         "text_key": rng.integers(0, 2**62, n),
     }
     tickets = {k: np.asarray(v)[order_by_time] for k, v in tickets.items()}
@@ -198,8 +229,9 @@ def _open_tickets(day: Day, person, category, order, product, rng) -> dict[str, 
     pending = later & (tickets["resolved"] > 0)
     if pending.any():
         due = day.index + (tickets["resolved"][pending] - day.start) // 86400
-        state.schedule("tickets", due=due.astype(np.int32),
-                       **{k: v[pending] for k, v in tickets.items()})
+        state.schedule(
+            "tickets", due=due.astype(np.int32), **{k: v[pending] for k, v in tickets.items()}
+        )
     solved_today = ~later
     if solved_today.any():
         _after_resolution(day, {k: v[solved_today] for k, v in tickets.items()})
@@ -231,8 +263,9 @@ def _ticket_rows(day: Day, t: dict[str, np.ndarray], final: bool) -> Batch | Non
     product_ids = np.asarray(catalogue.product_id, dtype=object)
     texts = [
         _ticket_text(int(key), int(cat), int(o), int(prod), catalogue, int(created))
-        for key, cat, o, prod, created in zip(t["text_key"], t["category"], t["order"],
-                                              t["product"], t["created"], strict=True)
+        for key, cat, o, prod, created in zip(
+            t["text_key"], t["category"], t["order"], t["product"], t["created"], strict=True
+        )
     ]
     columns = {
         "ticket_id": keys.ticket_ids(t["number"]),
@@ -270,9 +303,13 @@ def _ticket_text(key: int, category: int, order: int, product: int, catalogue, c
 
 # -- surveys and reviews ---------------------------------------------------------------------
 
+
 def _submitted(day: Day, people: np.ndarray, rng) -> np.ndarray:
-    hour = np.where(rng.random(len(people)) < 0.6, day.world.pop.preferred_hour[people],
-                    rng.choice(24, len(people), p=ONLINE_HOURS))
+    hour = np.where(
+        rng.random(len(people)) < 0.6,
+        day.world.pop.preferred_hour[people],
+        rng.choice(24, len(people), p=ONLINE_HOURS),
+    )
     return day.start + hour.astype(np.int64) * 3600 + rng.integers(0, 3600, len(people))
 
 
@@ -287,16 +324,21 @@ def _responses(day: Day) -> Batch | None:
     n = len(person)
     hit = (problem > 0).astype(float)
     bad = state.bad[person]
-    nps = np.clip(np.round(NPS_BASE[pop.persona[person]] - 1.6 * bad - 2.5 * hit
-                           + rng.normal(0, 1.4, n)), 0, 10)
+    nps = np.clip(
+        np.round(NPS_BASE[pop.persona[person]] - 1.6 * bad - 2.5 * hit + rng.normal(0, 1.4, n)),
+        0,
+        10,
+    )
     csat = np.clip(np.round(4.4 - 1.5 * hit - 0.4 * bad + rng.normal(0, 0.7, n)), 1, 5)
     score = np.where(kind == NPS, nps, csat).astype(np.int64)
     group = np.where(kind == NPS, np.digitize(score, [7, 9]), np.digitize(score, [3, 4]))
     with_comment = rng.random(n) < np.where(kind == NPS, 0.5, 0.3)
     chooser = random.Random(int(rng.integers(0, 2**62)))
     names = ("detractor", "passive", "promoter")
-    comments = [chooser.choice(SURVEY_COMMENTS[names[g]]) if c else None
-                for g, c in zip(group, with_comment, strict=True)]
+    comments = [
+        chooser.choice(SURVEY_COMMENTS[names[g]]) if c else None
+        for g, c in zip(group, with_comment, strict=True)
+    ]
     email_u = rng.random(n)
     show_email = email_u < 0.65
     emails = formats.null_where(ids.typed_emails(person, email_u), ~show_email)
@@ -337,8 +379,14 @@ def _reviews(day: Day) -> Batch | None:
     defect = (problem & DEFECT) > 0
     late = (problem & LATE) > 0
     bad = state.bad[person]
-    product_score = (3.4 + 1.6 * catalogue.quality[product] + RATING_SHIFT[pop.persona[person]]
-                     - 0.5 * bad - 0.8 * late + rng.normal(0, 0.7, n))
+    product_score = (
+        3.4
+        + 1.6 * catalogue.quality[product]
+        + RATING_SHIFT[pop.persona[person]]
+        - 0.5 * bad
+        - 0.8 * late
+        + rng.normal(0, 0.7, n)
+    )
     product_score = np.where(defect, 1 + (rng.random(n) < 0.4), product_score)
     company_score = 4.3 - 0.9 * bad - 1.5 * late - 1.5 * defect + rng.normal(0, 0.8, n)
     rating = np.clip(np.round(np.where(on_site, product_score, company_score)), 1, 5)
@@ -376,4 +424,3 @@ def _reviews(day: Day) -> Batch | None:
         ),
     }
     return Batch(columns, person[order], numbers)
-

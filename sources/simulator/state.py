@@ -51,8 +51,18 @@ PERSON_FIELDS = {
     "coupon_until": (np.int32, -1),
 }
 
-COUNTERS = ("contact", "lead", "customer", "order", "ticket", "response", "review",
-            "event", "session", "message")
+COUNTERS = (
+    "contact",
+    "lead",
+    "customer",
+    "order",
+    "ticket",
+    "response",
+    "review",
+    "event",
+    "session",
+    "message",
+)
 
 
 @dataclass
@@ -161,9 +171,9 @@ class State:
                 c: np.load(folder / f"agenda.{name}.{c}.npy", allow_pickle=False) for c in columns
             }
         for path in sorted(folder.glob("emitted.*.npy")):
-            state.emitted[path.name[len("emitted."): -len(".npy")]] = np.load(path)
+            state.emitted[path.name[len("emitted.") : -len(".npy")]] = np.load(path)
         for path in sorted(folder.glob("pending.*.arrow")):
             with pa.OSFile(str(path), "rb") as source:
                 table = pa.ipc.open_file(source).read_all()
-            state.pending[path.name[len("pending."): -len(".arrow")]] = table.combine_chunks()
+            state.pending[path.name[len("pending.") : -len(".arrow")]] = table.combine_chunks()
         return state

@@ -118,8 +118,9 @@ def _person_columns(pop: Population, ids: Identities, state: State, people: np.n
         "churn_hazard": _decimals(1 - np.exp(-365.0 * hazard), 4),  # yearly probability
         "lead_conversion_propensity": _decimals(pop.lead_propensity[people], 3),
         "email_engagement": _decimals(pop.email_engagement[people], 3),
-        "churned_at": formats.dates(ordinal + np.where(churned, churn_day, 0).astype(np.int64),
-                                    churned),
+        "churned_at": formats.dates(
+            ordinal + np.where(churned, churn_day, 0).astype(np.int64), churned
+        ),
         "dissatisfaction": _decimals(state.bad[people], 3),
         "orders": formats.integers(state.orders[people]),
         "revenue": formats.money(state.spend_pence[people]),

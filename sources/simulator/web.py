@@ -27,8 +27,16 @@ BROWSE_SOURCE_SHARE /= BROWSE_SOURCE_SHARE.sum()
 DEVICES = ("desktop", "mobile", "tablet", "ios_app", "android_app")
 # Segments of a session, in the order they happen.
 LANDING, BROWSE, LOGIN, CART, SIGN_UP, CHECKOUT, PURCHASE = range(7)
-EVENT_TYPES = ("page_view", "product_view", "search", "add_to_cart", "checkout", "purchase",
-               "sign_up", "login")
+EVENT_TYPES = (
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "checkout",
+    "purchase",
+    "sign_up",
+    "login",
+)
 PAGE_VIEW, PRODUCT_VIEW, SEARCH, ADD_TO_CART, CHECKOUT_EV, PURCHASE_EV, SIGN_UP_EV, LOGIN_EV = (
     range(8)
 )
@@ -37,9 +45,23 @@ NOT_IDENTIFIED = 99
 
 SCHEMA = pa.schema(
     [("event_id", pa.string()), ("occurred_at", pa.timestamp("ms", tz="UTC"))]
-    + [(name, pa.string()) for name in (
-        "event_type", "anonymous_id", "customer_id", "session_id", "page_url", "product_id",
-        "search_query", "utm_source", "utm_medium", "utm_campaign", "referrer", "device")]
+    + [
+        (name, pa.string())
+        for name in (
+            "event_type",
+            "anonymous_id",
+            "customer_id",
+            "session_id",
+            "page_url",
+            "product_id",
+            "search_query",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "referrer",
+            "device",
+        )
+    ]
 )
 
 
@@ -119,10 +141,18 @@ def build_sessions(
     abandon = ~buying & (rng.random(s) < 0.12)
     cart_items = np.where(abandon, 1 + (rng.random(s) < 0.3), cart_items)
     checkout = buying | (abandon & (rng.random(s) < 0.35))
-    counts = np.stack([
-        np.ones(s, np.int64), browse, login.astype(np.int64), 2 * cart_items,
-        sessions.signup.astype(np.int64), checkout.astype(np.int64), buying.astype(np.int64),
-    ], axis=1)
+    counts = np.stack(
+        [
+            np.ones(s, np.int64),
+            browse,
+            login.astype(np.int64),
+            2 * cart_items,
+            sessions.signup.astype(np.int64),
+            checkout.astype(np.int64),
+            buying.astype(np.int64),
+        ],
+        axis=1,
+    )
     per_session = counts.sum(axis=1)
     total = int(per_session.sum())
 
@@ -177,11 +207,25 @@ def build_sessions(
     signup_rows = segment == SIGN_UP
     signup_ts[session_of[signup_rows]] = occurred[signup_rows]
 
-    events = _columns(day, sessions, session_of, segment, event_type, product, has_product,
-                      interest, occurred, slot, kind, identified_from, rng)
+    events = _columns(
+        day,
+        sessions,
+        session_of,
+        segment,
+        event_type,
+        product,
+        has_product,
+        interest,
+        occurred,
+        slot,
+        kind,
+        identified_from,
+        rng,
+    )
     keyno = person[session_of] * keys.SLOTS + slot[session_of]
-    return SessionOutcome(Batch(events, person[session_of], keyno), purchase_ts, signup_ts,
-                          per_session)
+    return SessionOutcome(
+        Batch(events, person[session_of], keyno), purchase_ts, signup_ts, per_session
+    )
 
 
 def _habit_start(day: Day, people: np.ndarray, rng) -> np.ndarray:
@@ -194,8 +238,21 @@ def _habit_start(day: Day, people: np.ndarray, rng) -> np.ndarray:
     return day.start + hour.astype(np.int64) * 3600 + rng.integers(0, 3600, n)
 
 
-def _columns(day, sessions, session_of, segment, event_type, product, has_product, interest,
-             occurred, slot, kind, identified_from, rng) -> dict[str, pa.Array]:
+def _columns(
+    day,
+    sessions,
+    session_of,
+    segment,
+    event_type,
+    product,
+    has_product,
+    interest,
+    occurred,
+    slot,
+    kind,
+    identified_from,
+    rng,
+) -> dict[str, pa.Array]:
     world, state = day.world, day.state
     catalogue, seed = world.catalogue, world.seed
     total = len(session_of)
@@ -207,8 +264,11 @@ def _columns(day, sessions, session_of, segment, event_type, product, has_produc
     show_customer = segment >= identified_from[session_of]
     customer_text = keys.customer_ids(np.maximum(customer, 0))
     customer_text = pa.array(
-        np.where(show_customer, np.asarray(customer_text.to_numpy(zero_copy_only=False),
-                                           dtype=object), None),
+        np.where(
+            show_customer,
+            np.asarray(customer_text.to_numpy(zero_copy_only=False), dtype=object),
+            None,
+        ),
         pa.string(),
     )
 
@@ -226,8 +286,9 @@ def _columns(day, sessions, session_of, segment, event_type, product, has_produc
     # Category promotions land on their category's page.
     promoted = landing & (sessions.source[session_of] == EMAIL_SRC)
     if promoted.any():
-        targets = {k: by_key(int(k)).category for k in np.unique(sessions.campaign[session_of[
-            promoted]])}
+        targets = {
+            k: by_key(int(k)).category for k in np.unique(sessions.campaign[session_of[promoted]])
+        }
         category = np.array([targets[k] for k in sessions.campaign[session_of[promoted]]])
         rows = np.flatnonzero(promoted)[category >= 0]
         page[rows] = [f"/c/{categories[c]}" for c in category[category >= 0]]
@@ -287,8 +348,9 @@ def _traffic(day: Day, sessions: SessionPlan, rng):
     referrer = np.full(s, None, dtype=object)
     u = rng.random(s)
     organic = source == ORGANIC
-    referrer[organic] = np.where(u[organic] < 0.88, "https://www.google.com/",
-                                 "https://www.bing.com/")
+    referrer[organic] = np.where(
+        u[organic] < 0.88, "https://www.google.com/", "https://www.bing.com/"
+    )
     for code, channel, src, medium in (
         (PAID_SEARCH_SRC, PAID_SEARCH, None, "cpc"),
         (PAID_SOCIAL_SRC, PAID_SOCIAL, None, "paid_social"),
@@ -305,8 +367,9 @@ def _traffic(day: Day, sessions: SessionPlan, rng):
         elif code == PAID_SOCIAL_SRC:
             social = np.where(u[rows] < 0.55, "facebook", "instagram")
             utm_source[rows] = social
-            referrer[rows] = np.where(social == "facebook", "https://l.facebook.com/",
-                                      "https://l.instagram.com/")
+            referrer[rows] = np.where(
+                social == "facebook", "https://l.facebook.com/", "https://l.instagram.com/"
+            )
         else:
             utm_source[rows] = src
             referrer[rows] = "https://www.vouchercodes.co.uk/"

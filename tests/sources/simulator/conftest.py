@@ -50,8 +50,9 @@ def read_rows(root: Path, table: LandingTable) -> list[Row]:
             header = next(csv.reader([lines[0]]))
             for i, line in enumerate(lines[1:], start=1):
                 fields = next(csv.reader(io.StringIO(line)))
-                values = dict(zip(header, fields, strict=True)) if len(fields) == len(header) \
-                    else None
+                values = (
+                    dict(zip(header, fields, strict=True)) if len(fields) == len(header) else None
+                )
                 rows.append(Row(relative, i, values, line))
     return rows
 
@@ -105,8 +106,11 @@ TABLES = {table.qualified_name: table for table in LANDING_TABLES}
 @pytest.fixture(scope="session")
 def sim_io() -> SimpleNamespace:
     return SimpleNamespace(
-        read_rows=read_rows, row_problems=row_problems, parse_value=parse_value,
-        read_csv=read_csv, tables=TABLES,
+        read_rows=read_rows,
+        row_problems=row_problems,
+        parse_value=parse_value,
+        read_csv=read_csv,
+        tables=TABLES,
     )
 
 
@@ -130,4 +134,3 @@ def year_sim(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("year") / "landing"
     simulate(out, customers=2500, days=365, seed=3, noise_rate=0.0)
     return out
-

@@ -45,8 +45,11 @@ def test_without_noise_every_row_parses_with_the_contract_types(clean_sim, sim_i
     for name, table in sim_io.tables.items():
         rows = sim_io.read_rows(clean_sim, table)
         assert rows, name
-        bad = [(r.file, r.row, sim_io.row_problems(table, r.values)) for r in rows
-               if sim_io.row_problems(table, r.values)]
+        bad = [
+            (r.file, r.row, sim_io.row_problems(table, r.values))
+            for r in rows
+            if sim_io.row_problems(table, r.values)
+        ]
         assert not bad, f"{name}: {bad[:3]}"
 
 
@@ -62,9 +65,12 @@ def test_timestamps_are_iso_8601_utc(clean_sim, sim_io):
 
 
 def test_event_timestamps_fall_on_the_day_of_their_file_without_noise(clean_sim, sim_io):
-    for name, column in (("ecommerce__orders", "ordered_at"), ("web__events", "occurred_at"),
-                         ("marketing__messages", "occurred_at"),
-                         ("feedback__reviews", "posted_at")):
+    for name, column in (
+        ("ecommerce__orders", "ordered_at"),
+        ("web__events", "occurred_at"),
+        ("marketing__messages", "occurred_at"),
+        ("feedback__reviews", "posted_at"),
+    ):
         for row in sim_io.read_rows(clean_sim, sim_io.tables[name]):
             value = row.values[column]
             stamp = value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -96,7 +102,8 @@ def test_order_amounts_add_up(clean_sim, sim_io):
     for row in sim_io.read_rows(clean_sim, sim_io.tables["ecommerce__order_items"]):
         v = row.values
         items[v["order_id"]] = items.get(v["order_id"], 0) + int(v["quantity"]) * float(
-            v["unit_price"])
+            v["unit_price"]
+        )
     for row in sim_io.read_rows(clean_sim, sim_io.tables["ecommerce__orders"]):
         v = row.values
         assert abs(items[v["order_id"]] - float(v["discount_amount"]) - float(v["amount"])) < 0.01
@@ -115,5 +122,13 @@ def test_leads_carry_custom_attributes(clean_sim, sim_io):
 def test_web_events_cover_the_funnel(clean_sim, sim_io):
     rows = sim_io.read_rows(clean_sim, sim_io.tables["web__events"])
     types = {r.values["event_type"] for r in rows}
-    assert types == {"page_view", "product_view", "search", "add_to_cart", "checkout",
-                     "purchase", "sign_up", "login"}
+    assert types == {
+        "page_view",
+        "product_view",
+        "search",
+        "add_to_cart",
+        "checkout",
+        "purchase",
+        "sign_up",
+        "login",
+    }

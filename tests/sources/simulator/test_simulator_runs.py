@@ -18,7 +18,8 @@ SMALL = {"customers": 150, "seed": 5, "noise_rate": 0.05}
 def _digest(root: Path) -> dict[str, str]:
     return {
         path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*")) if path.is_file()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
     }
 
 
@@ -51,10 +52,16 @@ def test_summary_reports_what_was_written(tmp_path):
     assert isinstance(summary, SimulationSummary)
     assert (summary.customers, summary.seed, summary.noise_rate) == (150, 5, 0.05)
     assert (summary.first_day, summary.last_day, summary.days) == (
-        date(2025, 1, 1), date(2025, 1, 5), 5)
+        date(2025, 1, 1),
+        date(2025, 1, 5),
+        5,
+    )
     assert set(summary.rows) == {t.qualified_name for t in LANDING_TABLES}
-    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()
-             and not p.relative_to(tmp_path / "out").parts[0].startswith("_")]
+    files = [
+        p
+        for p in (tmp_path / "out").rglob("*")
+        if p.is_file() and not p.relative_to(tmp_path / "out").parts[0].startswith("_")
+    ]
     assert summary.files == len(files)
     noise_lines = (tmp_path / "out" / "_truth" / "noise.csv").read_text().splitlines()
     assert summary.defects == len(noise_lines) - 1 > 0

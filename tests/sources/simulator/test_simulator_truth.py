@@ -10,9 +10,13 @@ import pytest
 from sources.simulator.noise import EVENT_TABLES
 
 IDENTITY_TABLES = {
-    "crm__contacts": "contact_id", "crm__leads": "lead_id", "ecommerce__customers": "customer_id",
-    "support__tickets": "ticket_id", "surveys__responses": "response_id",
-    "feedback__reviews": "review_id", "web__events": "anonymous_id",
+    "crm__contacts": "contact_id",
+    "crm__leads": "lead_id",
+    "ecommerce__customers": "customer_id",
+    "support__tickets": "ticket_id",
+    "surveys__responses": "response_id",
+    "feedback__reviews": "review_id",
+    "web__events": "anonymous_id",
 }
 ROW_DEFECTS = {"malformed_row", "missing_required", "invalid_value", "out_of_range"}
 
@@ -98,8 +102,15 @@ def test_noise_rate_is_close_to_its_setting(noisy_sim, sim_io):
             assert 0.03 < per_table[name] / rows < 0.07, (name, per_table[name], rows)
     assert 0.04 < len(noise) / total_rows < 0.06
     kinds = Counter(n["kind"] for n in noise)
-    assert set(kinds) == {"malformed_row", "duplicate_row", "resent_row", "late_arriving",
-                          "out_of_range", "missing_required", "invalid_value"}
+    assert set(kinds) == {
+        "malformed_row",
+        "duplicate_row",
+        "resent_row",
+        "late_arriving",
+        "out_of_range",
+        "missing_required",
+        "invalid_value",
+    }
 
 
 def test_every_defect_is_listed_and_every_listed_defect_is_real(noisy_sim, sim_io):
@@ -124,16 +135,19 @@ def test_every_defect_is_listed_and_every_listed_defect_is_real(noisy_sim, sim_i
             row = by_file[file][number - 1]
             if entry["kind"] == "duplicate_row":
                 original = int(entry["detail"].split()[-1])
-                assert row.raw == by_file[file][original - 1].raw or row.values == by_file[
-                    file][original - 1].values
+                assert (
+                    row.raw == by_file[file][original - 1].raw
+                    or row.values == by_file[file][original - 1].values
+                )
             if entry["kind"] == "late_arriving":
                 assert _event_day(name, row.values) < file.rsplit("/", 1)[1][:10], entry
 
 
 def test_repeated_event_keys_are_listed_as_duplicates(noisy_sim, sim_io):
     noise = sim_io.read_csv(noisy_sim / "_truth" / "noise.csv")
-    repeats = {(n["file"], int(n["row"])) for n in noise
-               if n["kind"] in ("duplicate_row", "resent_row")}
+    repeats = {
+        (n["file"], int(n["row"])) for n in noise if n["kind"] in ("duplicate_row", "resent_row")
+    }
     for name in EVENT_TABLES - {"support__tickets"}:
         table = sim_io.tables[name]
         seen = set()
@@ -160,11 +174,14 @@ def _out_of_range(name: str, values: dict | None) -> list[str]:
         "ecommerce__orders": number("amount") < 0 or number("discount_amount") < 0,
         "ecommerce__order_items": number("quantity") < 1 or number("unit_price") < 0,
         "ecommerce__products": number("price") < 0,
-        "support__tickets": not (number("csat_score") != number("csat_score")
-                                 or 1 <= number("csat_score") <= 5) or number("queue_seconds") < 0,
+        "support__tickets": not (
+            number("csat_score") != number("csat_score") or 1 <= number("csat_score") <= 5
+        )
+        or number("queue_seconds") < 0,
         "feedback__reviews": not 1 <= number("rating") <= 5,
         "surveys__responses": not (0 if values.get("survey_type") == "nps" else 1)
-        <= number("score") <= (10 if values.get("survey_type") == "nps" else 5),
+        <= number("score")
+        <= (10 if values.get("survey_type") == "nps" else 5),
         "crm__contacts": (values.get("date_of_birth") or "") > "2026",
         "ecommerce__customers": (values.get("date_of_birth") or "") > "2026",
     }
@@ -172,11 +189,17 @@ def _out_of_range(name: str, values: dict | None) -> list[str]:
 
 
 def _event_day(name: str, values: dict) -> str:
-    column = {"ecommerce__orders": "ordered_at", "web__events": "occurred_at",
-              "marketing__messages": "occurred_at", "support__tickets": "created_at",
-              "surveys__responses": "submitted_at", "feedback__reviews": "posted_at"}.get(name)
+    column = {
+        "ecommerce__orders": "ordered_at",
+        "web__events": "occurred_at",
+        "marketing__messages": "occurred_at",
+        "support__tickets": "created_at",
+        "surveys__responses": "submitted_at",
+        "feedback__reviews": "posted_at",
+    }.get(name)
     if column is None:  # order lines carry no timestamp: compare with their order
         return "0000"
     value = values[column]
-    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).date() \
-        .isoformat()
+    return (
+        (value if isinstance(value, datetime) else datetime.fromisoformat(value)).date().isoformat()
+    )
