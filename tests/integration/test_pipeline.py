@@ -73,7 +73,8 @@ def test_every_file_balances_and_noise_is_quarantined_not_lost(env, built):
             "from audit.load_log"
         ).fetchone()
         landed_files = sum(
-            1 for p in Path(env["BINESH_LANDING_DIR"]).rglob("*")
+            1
+            for p in Path(env["BINESH_LANDING_DIR"]).rglob("*")
             if p.is_file() and "_truth" not in p.parts
         )
     assert unbalanced == 0
@@ -109,7 +110,8 @@ def test_the_raw_and_audit_parts_of_the_contract_hold(env, built):
         pytest.skip(f"{CONTRACT_CHECK} not found")
     done = subprocess.run(
         [sys.executable, str(CONTRACT_CHECK), env["BINESH_WAREHOUSE"]],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     lines = done.stdout.splitlines()
     for table in LANDING_TABLES:
