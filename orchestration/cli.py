@@ -169,10 +169,18 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def prepare_dbt_manifest() -> None:
-    """The dbt assets are defined from dbt's manifest, so it must exist before they load."""
+    """The dbt assets are defined from dbt's manifest, so it must exist, and be newer than every
+    model, macro and YAML file, before they load (`make manifest` does the same)."""
     from orchestration.project import dbt_project
 
-    if not dbt_project.manifest_path.exists():
+    manifest = dbt_project.manifest_path
+    sources = [
+        path
+        for folder in ("models", "macros", "tests", "snapshots")
+        for path in (dbt_project.project_dir / folder).rglob("*")
+        if path.suffix in (".sql", ".yml", ".yaml")
+    ] + [dbt_project.project_dir / "dbt_project.yml"]
+    if not manifest.exists() or manifest.stat().st_mtime < max(p.stat().st_mtime for p in sources):
         dbt_project.preparer.prepare(dbt_project)
 
 
