@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    # dbt from this environment, also when it is not activated (dagster-dbt looks on PATH)
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
         return args.command(args)
     except (ValueError, FileNotFoundError) as error:
