@@ -2,12 +2,14 @@
 
 import dagster as dg
 
-from orchestration.defs import automation, dbt, raw
+from orchestration.defs import automation, dbt, identity, raw, text
 from orchestration.resources import build_resources
 
 defs = dg.Definitions.merge(
     raw.defs,
     dbt.defs,
+    identity.defs,
+    text.defs,
     automation.defs,
     dg.Definitions(resources=build_resources()),
 )

@@ -28,16 +28,35 @@ class BineshDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"]
 
 
+# Python assets sit between dbt models (identity resolution reads intermediate models and the
+# marts read its tables), and one @dbt_assets definition is a single step that cannot run on both
+# sides of them. So the project is split by selection: models Python assets read, then the rest.
+# A new dbt folder that a Python asset reads goes into PYTHON_INPUT_MODELS.
+PYTHON_INPUT_MODELS = "path:models/staging path:models/intermediate/identity"
+
+TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=BineshDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
+    select=PYTHON_INPUT_MODELS,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=PYTHON_INPUT_MODELS,
+    dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-defs = dg.Definitions(assets=[warehouse_models])
+defs = dg.Definitions(assets=[staging_and_identity_input_models, warehouse_models])

@@ -1,0 +1,28 @@
+"""Identity resolution: every record from every source tied to the person behind it, with a
+stable customer_id.
+
+    from ml.identity import read_identity_inputs, resolve_identities, write_resolution
+    resolution = resolve_identities(*read_identity_inputs(con))   # dbt's identity inputs
+    write_resolution(con, resolution)                             # intermediate.identity_*
+    evaluate_identity(con, "<landing>/_truth/identity.csv").format()
+
+Modules: resolve (the pipeline), guards (shared identifiers, conflicting people),
+probabilistic (Splink), graph (components, the cluster-size guard), ids (stable ids),
+evaluation (pairwise precision, recall, F1 against ground truth), warehouse (read and write).
+No Dagster here; orchestration/defs/identity.py runs it as an asset.
+"""
+
+from ml.identity.evaluation import IdentityEvaluation, PairwiseScores, evaluate_identity
+from ml.identity.resolve import IdentityResolution, ResolutionSettings, resolve_identities
+from ml.identity.warehouse import read_identity_inputs, write_resolution
+
+__all__ = [
+    "IdentityEvaluation",
+    "IdentityResolution",
+    "PairwiseScores",
+    "ResolutionSettings",
+    "evaluate_identity",
+    "read_identity_inputs",
+    "resolve_identities",
+    "write_resolution",
+]

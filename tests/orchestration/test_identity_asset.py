@@ -1,0 +1,56 @@
+"""The identity resolution asset, run by Dagster against a warehouse in tmp_path that holds the
+two dbt tables it reads."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.identity import identity_resolution
+from tests.ml.identity.records import Records
+
+
+def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
+    records = Records()
+    records.add("contacts", "C1", first_name="Ann", last_name="Lee", email="ann@x.org")
+    records.add("customers", "100", first_name="Ann", last_name="Lee", email="ann@x.org")
+    records.add("events", "device-1", customer="100")
+    records.add("events", "device-2")
+    record_table, identifier_table = records.tables()
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema intermediate")
+        con.register("records", record_table)
+        con.register("identifiers", identifier_table)
+        con.execute("create table intermediate.int_identity__records as select * from records")
+        con.execute(
+            "create table intermediate.int_identity__identifiers as select * from identifiers"
+        )
+
+    result = dg.materialize(
+        [identity_resolution], resources={"warehouse": DuckDBResource(database=str(warehouse))}
+    )
+
+    assert result.success
+    materialized = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+    assert set(materialized) == {
+        "intermediate/identity_clusters",
+        "intermediate/identity_links",
+        "intermediate/identity_oversized_clusters",
+        "intermediate/identity_shared_identifiers",
+    }
+    clusters = materialized["intermediate/identity_clusters"]
+    assert clusters["dagster/row_count"].value == 4
+    assert clusters["customers"].value == 1
+    assert clusters["unresolved_records"].value == 1
+    assert clusters["links_web_login"].value == 1
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == "no_oversized_customers" and check.passed
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select count(distinct customer_id) from intermediate.identity_clusters"
+        ).fetchall() == [(1,)]
