@@ -1,0 +1,126 @@
+"""customer_360 and the six insight marts on a real pipeline run (`binesh simulate`, `binesh run`).
+
+A small simulation of its own (about two minutes on two cores), built by the CLI in tmp_path as
+`make run` would build it.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BINESH = str(Path(sys.executable).with_name("binesh"))
+INSIGHTS = ("sales_trends", "product_demand", "feedback", "channels", "interests", "loyalty")
+BI_MARTS = ("customer_360", *(f"insight_{name}" for name in INSIGHTS))
+PII_COLUMNS = {
+    "email", "email_raw", "phone", "first_name", "last_name", "author_name", "birth_date",
+    "date_of_birth", "street", "postcode",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> str:
+    root = tmp_path_factory.mktemp("customer_360")
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
+    env = dict(
+        os.environ,
+        BINESH_LANDING_DIR=str(root / "landing"),
+        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
+        DAGSTER_HOME=str(dagster_home),
+        BINESH_EMAIL_HASH_SALT="integration-test-salt",
+    )
+    for args in (
+        ["simulate", "--customers", "600", "--days", "90", "--seed", "5"],
+        ["run"],
+    ):
+        done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, f"binesh {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return env["BINESH_WAREHOUSE"]
+
+
+@pytest.fixture
+def con(warehouse):
+    with duckdb.connect(warehouse, read_only=True) as connection:
+        yield connection
+
+
+def test_customer_360_has_exactly_one_row_per_dim_customers_row(con):
+    customers, profiles, distinct, unmatched = con.execute(
+        "select (select count(*) from marts.dim_customers), count(*), count(distinct customer_id), "
+        "count(*) filter (where customer_id not in (select customer_id from marts.dim_customers)) "
+        "from marts.customer_360"
+    ).fetchone()
+    assert customers > 0
+    assert profiles == distinct == customers
+    assert unmatched == 0
+
+
+def test_every_section_of_the_profile_is_filled_for_some_customers(con):
+    filled = con.execute(
+        "select count(first_order_at), count(last_seen_at), count(preferred_channel), "
+        "count(last_nps_score), count(average_csat), count(average_sentiment), "
+        "count(*) filter (where tickets > 0), count(age_band), count(lifecycle_stage) "
+        "from marts.customer_360"
+    ).fetchone()
+    assert all(count > 0 for count in filled), filled
+    ml_values = con.execute(
+        "select count(segment) + count(churn_probability) + count(clv) + count(next_best_offer) "
+        "from marts.customer_360"
+    ).fetchone()[0]
+    assert ml_values == 0  # typed nulls until the ML models join in
+
+
+def test_bi_facing_marts_hold_no_raw_pii(con):
+    for mart in BI_MARTS:
+        columns = {
+            name: data_type
+            for name, data_type in con.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where schema_name = 'marts' and table_name = ?",
+                [mart],
+            ).fetchall()
+        }
+        assert columns, mart
+        assert not PII_COLUMNS & set(columns), mart
+        for name, data_type in columns.items():
+            if data_type == "VARCHAR":
+                emails = con.execute(
+                    f"select count(*) from marts.{mart} where {name} like '%_@_%._%'"
+                ).fetchone()[0]
+                assert emails == 0, f"{mart}.{name} holds email addresses"
+
+
+def test_every_insight_mart_has_rows(con):
+    for name in INSIGHTS:
+        assert con.execute(f"select count(*) from marts.insight_{name}").fetchone()[0] > 0, name
+
+
+def test_text_sentiment_agrees_with_review_ratings_in_the_warehouse(con):
+    by_rating = con.execute(
+        "select case when reviews.rating <= 2 then 1 when reviews.rating = 3 then 2 else 3 end, "
+        "avg(text_insights.sentiment_score) "
+        "from intermediate.text_insights "
+        "inner join staging.stg_feedback__reviews as reviews "
+        "on text_insights.source_table = 'reviews' "
+        "and text_insights.source_key = reviews.review_id "
+        "group by 1 order by 1"
+    ).fetchall()
+    means = [mean for _group, mean in by_rating]
+    assert len(means) == 3 and means == sorted(means), by_rating
+
+
+def test_loyalty_all_row_adds_up_the_tiers(con):
+    tiers, everyone = con.execute(
+        "select sum(customers) filter (where loyalty_tier <> 'all'), "
+        "sum(customers) filter (where loyalty_tier = 'all') from marts.insight_loyalty"
+    ).fetchone()
+    assert tiers == everyone == con.execute("select count(*) from marts.customer_360").fetchone()[0]
