@@ -11,6 +11,78 @@ from sources.contract import LANDING_TABLES
 
 STAGING_MODELS = [f"stg_{table.qualified_name}" for table in LANDING_TABLES]
 
+# Identity resolution: dbt models around the Python asset (orchestration/defs/identity.py).
+IDENTITY_KEYS = {
+    "intermediate/int_identity__records",
+    "intermediate/int_identity__identifiers",
+    "intermediate/identity_clusters",
+    "intermediate/identity_links",
+    "intermediate/identity_oversized_clusters",
+    "intermediate/identity_shared_identifiers",
+    "marts/customer_identity_map",
+    "marts/dim_customers",
+}
+
+# Journeys and KPIs: sessions, touchpoints, lifecycle, funnel, attribution, KPI marts.
+JOURNEYS_KEYS = {
+    *(
+        f"intermediate/{model}"
+        for model in (
+            "int_web__sessions",
+            "int_journeys__touchpoints",
+            "int_journeys__orders",
+            "int_journeys__leads",
+            "int_journeys__email_deliveries",
+        )
+    ),
+    *(
+        f"marts/{model}"
+        for model in (
+            "fct_customer_touchpoints",
+            "fct_lifecycle_stages",
+            "journey_funnel",
+            "fct_order_attribution",
+            "kpi_daily",
+            "kpi_monthly",
+            "cohort_retention",
+            "campaign_ab_results",
+        )
+    ),
+}
+
+# Text analytics (orchestration/defs/text.py), the customer 360 profile and the insight marts.
+CUSTOMER_360_KEYS = {
+    "intermediate/text_insights",
+    "intermediate/int_text__insights",
+    *(
+        f"intermediate/int_customer_360__{part}"
+        for part in (
+            "as_of",
+            "orders",
+            "transactions",
+            "web_events",
+            "web_sessions",
+            "web_activity",
+            "interactions",
+            "engagement",
+            "feedback",
+            "support",
+        )
+    ),
+    "marts/customer_360",
+    *(
+        f"marts/insight_{insight}"
+        for insight in (
+            "sales_trends",
+            "product_demand",
+            "feedback",
+            "channels",
+            "interests",
+            "loyalty",
+        )
+    ),
+}
+
 
 @pytest.fixture(scope="module")
 def defs(tmp_path_factory, monkeypatch_module):
@@ -32,6 +104,9 @@ def test_asset_keys_are_the_warehouse_table_names(defs):
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     expected = {f"raw/{t.qualified_name}" for t in LANDING_TABLES}
     expected |= {f"staging/{model}" for model in STAGING_MODELS}
+    expected |= IDENTITY_KEYS
+    expected |= CUSTOMER_360_KEYS
+    expected |= JOURNEYS_KEYS
     assert keys == expected
 
 
@@ -56,6 +131,19 @@ def test_dbt_tests_are_asset_checks_on_every_staging_model(defs):
     assert {dg.AssetKey(["staging", model]) for model in STAGING_MODELS} <= checked
 
 
+def test_identity_resolution_runs_between_its_dbt_inputs_and_the_marts(defs):
+    graph = defs.resolve_asset_graph()
+    clusters = dg.AssetKey(["intermediate", "identity_clusters"])
+    assert graph.get(clusters).parent_keys == {
+        dg.AssetKey(["intermediate", "int_identity__records"]),
+        dg.AssetKey(["intermediate", "int_identity__identifiers"]),
+    }
+    for mart in ("customer_identity_map", "dim_customers"):
+        assert clusters in graph.get(dg.AssetKey(["marts", mart])).parent_keys
+    # the job resolves: the dbt project is split around the Python asset, so no step cycle
+    assert defs.resolve_job_def("build_warehouse")
+
+
 def test_one_job_builds_everything_in_one_process_nightly_and_on_new_files(defs):
     job = defs.resolve_job_def("build_warehouse")
     assert job.executor_def.name == "in_process"
@@ -65,3 +153,17 @@ def test_one_job_builds_everything_in_one_process_nightly_and_on_new_files(defs)
     assert schedule.job_name == "build_warehouse"
     sensor = defs.resolve_sensor_def("landing_zone_sensor")
     assert sensor.job_name == "build_warehouse"
+
+
+def test_text_insights_read_staging_and_feed_the_marts(defs):
+    graph = defs.resolve_asset_graph()
+    text_insights = dg.AssetKey(["intermediate", "text_insights"])
+    assert graph.get(text_insights).parent_keys == {
+        dg.AssetKey(["staging", "stg_feedback__reviews"]),
+        dg.AssetKey(["staging", "stg_surveys__responses"]),
+        dg.AssetKey(["staging", "stg_support__tickets"]),
+    }
+    assert (
+        text_insights in graph.get(dg.AssetKey(["intermediate", "int_text__insights"])).parent_keys
+    )
+    assert graph.get(text_insights).group_name == "intermediate"
