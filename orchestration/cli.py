@@ -8,6 +8,7 @@ handed to Dagster and dbt through the environment that their resources read.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -78,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_location_flags(run)
     run.set_defaults(command=run_command, command_name="run")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure the warehouse against the simulator's ground truth",
+        description="Score the warehouse against <landing>/_truth/ written by `binesh simulate`.",
+    )
+    evaluate.add_argument(
+        "subject", choices=["identity"], help="identity: pairwise precision, recall and F1"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_location_flags(evaluate)
+    evaluate.set_defaults(command=evaluate_command, command_name="evaluate")
 
     status = commands.add_parser("status", help="rows per layer, last loads, quarantine counts")
     add_location_flags(status)
@@ -186,6 +199,24 @@ def prepare_dbt_manifest() -> None:
         dbt_project.preparer.prepare(dbt_project)
 
 
+def evaluate_command(args: argparse.Namespace) -> int:
+    from ml.identity import evaluate_identity
+
+    landing, warehouse = resolve_locations(args)
+    truth = landing / "_truth" / "identity.csv"
+    if not truth.exists():
+        raise FileNotFoundError(
+            f"no ground truth at {truth}: evaluation needs a landing zone written by "
+            "`binesh simulate`"
+        )
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        evaluation = evaluate_identity(con, truth)
+    print(json.dumps(evaluation.as_dict(), indent=2) if args.json else evaluation.format())
+    return 0
+
+
 def status_command(args: argparse.Namespace) -> int:
     landing, warehouse = resolve_locations(args)
     if not warehouse.exists():
@@ -252,27 +283,37 @@ def rows_per_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]
 
 
 def print_headline_kpis(con: duckdb.DuckDBPyConnection) -> None:
-    has_orders = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'staging' and table_name = 'stg_ecommerce__orders'"
+    """A few figures from the KPI marts, once they are built."""
+    built = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' "
+        "and table_name in ('kpi_monthly', 'dim_customers')"
     ).fetchone()[0]
-    if not has_orders:
+    if built < 2:
         return
-    customers, orders, revenue, first, last = con.execute(
+    row = con.execute(
         """
-        select count(distinct customer_id), count(*), sum(amount),
-               min(ordered_at)::date, max(ordered_at)::date
-        from staging.stg_ecommerce__orders
+        select
+            min(kpi_month), max(kpi_month), sum(orders), sum(revenue),
+            sum(revenue) / nullif(sum(orders), 0),
+            100.0 * (sum(nps_promoters) - sum(nps_detractors)) / nullif(sum(nps_responses), 0),
+            100.0 * sum(csat_satisfied) / nullif(sum(csat_responses), 0),
+            arg_max(repeat_purchase_rate, kpi_month),
+            (select count(*) from marts.dim_customers)
+        from marts.kpi_monthly
         """
     ).fetchone()
+    first, last, orders, revenue, aov, nps, csat, repeat_rate, customers = row
     if not orders:
         return
-    print("\nHeadline figures (orders in staging)")
-    print(f"  period            {first} … {last}")
-    print(f"  ordering customers {customers:>12,}")
-    print(f"  orders             {orders:>12,}")
-    print(f"  revenue            {revenue:>12,.2f}")
-    print(f"  average order      {revenue / orders:>12,.2f}")
+    print("\nHeadline figures (marts.kpi_monthly, marts.dim_customers)")
+    print(f"  months                {first:%Y-%m} … {last:%Y-%m}")
+    print(f"  unified customers     {customers:>14,}")
+    print(f"  orders                {orders:>14,}")
+    print(f"  revenue               {revenue:>14,.2f}")
+    print(f"  average order value   {aov:>14,.2f}")
+    print(f"  repeat purchase rate  {repeat_rate:>14.1%}")
+    print(f"  NPS                   {nps:>14.1f}")
+    print(f"  CSAT (% satisfied)    {csat:>14.1f}")
 
 
 if __name__ == "__main__":
