@@ -22,7 +22,7 @@ SEED ?= 42
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: run test lint ui bench install manifest lock clean
+.PHONY: run test lint ui bench postgres install manifest lock clean
 
 run: $(MANIFEST)
 	@test -f $(BINESH_LANDING_DIR)/_truth/simulation.json || \
@@ -42,6 +42,11 @@ ui: $(MANIFEST)
 
 bench: $(MANIFEST)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The same dbt models on PostgreSQL (BINESH_PG_*), from the current DuckDB warehouse.
+postgres: $(MANIFEST)
+	$(BIN)/binesh sync-postgres
+	cd dbt_project && ../$(BIN)/dbt build --target postgres --profiles-dir .
 
 install: $(VENV)/.installed
 

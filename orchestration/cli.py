@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
         return args.command(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, RuntimeError) as error:  # RuntimeError: sync errors
         print(f"binesh {args.command_name}: {error}", file=sys.stderr)
         return 2
 
@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     add_location_flags(evaluate)
     evaluate.set_defaults(command=evaluate_command, command_name="evaluate")
+
+    sync = commands.add_parser(
+        "sync-postgres",
+        help="copy the raw layer (and Python assets' tables) into PostgreSQL for its dbt target",
+        description="Copy raw, audit and the tables Python assets write from the DuckDB "
+        "warehouse into PostgreSQL (BINESH_PG_* or --dsn), in one transaction; then run "
+        "`dbt build --target postgres`.",
+    )
+    sync.add_argument("--warehouse", type=Path, help="DuckDB warehouse file")
+    sync.add_argument("--dsn", help="libpq connection string or URL (default: BINESH_PG_*)")
+    sync.set_defaults(command=sync_postgres_command, command_name="sync-postgres")
 
     status = commands.add_parser("status", help="rows per layer, last loads, quarantine counts")
     add_location_flags(status)
@@ -217,6 +228,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def sync_postgres_command(args: argparse.Namespace) -> int:
+    from sources.postgres import sync_raw_to_postgres
+
+    _, warehouse = resolve_locations(args)
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
+    copied = sync_raw_to_postgres(warehouse, args.dsn)
+    for table, rows in copied.items():
+        print(f"  {table:<45} {rows:>12,}")
+    print(f"copied {sum(copied.values()):,} rows in {len(copied)} tables to PostgreSQL")
+    return 0
+
+
 def status_command(args: argparse.Namespace) -> int:
     landing, warehouse = resolve_locations(args)
     if not warehouse.exists():
@@ -307,13 +331,17 @@ def print_headline_kpis(con: duckdb.DuckDBPyConnection) -> None:
         return
     print("\nHeadline figures (marts.kpi_monthly, marts.dim_customers)")
     print(f"  months                {first:%Y-%m} … {last:%Y-%m}")
-    print(f"  unified customers     {customers:>14,}")
-    print(f"  orders                {orders:>14,}")
-    print(f"  revenue               {revenue:>14,.2f}")
-    print(f"  average order value   {aov:>14,.2f}")
-    print(f"  repeat purchase rate  {repeat_rate:>14.1%}")
-    print(f"  NPS                   {nps:>14.1f}")
-    print(f"  CSAT (% satisfied)    {csat:>14.1f}")
+    figures = [
+        ("unified customers", customers, "{:,}"),
+        ("orders", orders, "{:,}"),
+        ("revenue", revenue, "{:,.2f}"),
+        ("average order value", aov, "{:,.2f}"),
+        ("repeat purchase rate", repeat_rate, "{:.1%}"),
+        ("NPS", nps, "{:.1f}"),
+        ("CSAT (% satisfied)", csat, "{:.1f}"),
+    ]
+    for name, value, style in figures:  # a young business may have no surveys yet
+        print(f"  {name:<21} {style.format(value) if value is not None else 'n/a':>14}")
 
 
 if __name__ == "__main__":
