@@ -72,16 +72,29 @@ ml_scores as (
 
 ),
 
-ages as (
+year_differences as (
 
     select
         customers.customer_id,
-        case
-            when customers.birth_date is null then null
-            else {{ dbt.datediff('customers.birth_date', 'as_of.as_of_at', 'year') }}
-        end as age_years
+        customers.birth_date,
+        as_of.as_of_at,
+        {{ dbt.datediff('customers.birth_date', 'as_of.as_of_at', 'year') }}
+            as year_difference
     from customers
     cross join as_of
+
+),
+
+ages as (
+
+    -- whole years lived: datediff counts year boundaries, so one less before the birthday
+    select
+        customer_id,
+        year_difference - case
+            when {{ dbt.dateadd('year', 'year_difference', 'birth_date') }} > as_of_at then 1
+            else 0
+        end as age_years
+    from year_differences
 
 ),
 
