@@ -127,3 +127,12 @@ def test_evaluate_identity_scores_the_map_against_the_truth(env, built):
     resolved = report["resolved_records"]
     # Deterministic for the seed; the default simulation scores 0.997 on both.
     assert resolved["precision"] > 0.95 and resolved["recall"] > 0.95
+
+
+def test_the_status_snapshot_holds_one_current_version_per_customer(env, built):
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        current, customers = con.execute(
+            "select count(*) filter (dbt_valid_to is null), "
+            "(select count(*) from marts.dim_customers) from snapshots.customer_status_snapshot"
+        ).fetchone()
+    assert current == customers > 0

@@ -107,6 +107,7 @@ def test_asset_keys_are_the_warehouse_table_names(defs):
     expected |= IDENTITY_KEYS
     expected |= CUSTOMER_360_KEYS
     expected |= JOURNEYS_KEYS
+    expected |= {"intermediate/int_customers__status", "snapshots/customer_status_snapshot"}
     assert keys == expected
 
 
