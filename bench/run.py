@@ -7,7 +7,8 @@ of the process and everything it started, from wait4) are its own:
   pipeline   `binesh run` on a fresh warehouse: every asset, through Dagster, as `make run` does
   rerun      `binesh run` again with nothing new landed (what a quiet nightly run costs)
 
-The pipeline's raw-load and dbt shares come from Dagster's step statistics for that run.
+The pipeline's raw-load and transform (dbt and Python models) shares come from Dagster's step
+statistics for that run.
 Results go to bench/results/<timestamp>.json and latest.json, and a table is printed.
 
     python -m bench.run                         # 10k and 100k customers over 365 days
@@ -53,7 +54,8 @@ def warehouse_counts(warehouse: Path) -> dict[str, int]:
 
 
 def step_seconds(dagster_home: Path) -> dict[str, float]:
-    """Raw-load and dbt time of the latest run, from Dagster's own step statistics."""
+    """Raw-load and transform (dbt and Python model steps) time of the latest run, from
+    Dagster's own step statistics."""
     from dagster import DagsterInstance
 
     with DagsterInstance.from_config(str(dagster_home)) as instance:
@@ -61,7 +63,7 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
         stats = instance.get_run_step_stats(run.run_id)
     totals: dict[str, float] = {}
     for step in stats:
-        kind = "raw_load" if step.step_key.startswith("raw__") else "dbt_build"
+        kind = "raw_load" if step.step_key.startswith("raw__") else "transform"
         totals[kind] = totals.get(kind, 0.0) + (step.end_time - step.start_time)
     return {kind: round(seconds, 2) for kind, seconds in totals.items()}
 
