@@ -41,36 +41,10 @@ last_month as (
 
 ),
 
-digits as (
-
-    select 0 as digit
-    union all
-    select 1 as digit
-    union all
-    select 2 as digit
-    union all
-    select 3 as digit
-    union all
-    select 4 as digit
-    union all
-    select 5 as digit
-    union all
-    select 6 as digit
-    union all
-    select 7 as digit
-    union all
-    select 8 as digit
-    union all
-    select 9 as digit
-
-),
-
 month_numbers as (
 
-    select ones.digit + 10 * tens.digit + 100 * hundreds.digit as months_since_first_order
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
+    select number as months_since_first_order
+    from {{ number_series(3) }} as numbers
 
 ),
 

@@ -234,43 +234,10 @@ date_bounds as (
 
 ),
 
-digits as (
-
-    select 0 as digit
-    union all
-    select 1 as digit
-    union all
-    select 2 as digit
-    union all
-    select 3 as digit
-    union all
-    select 4 as digit
-    union all
-    select 5 as digit
-    union all
-    select 6 as digit
-    union all
-    select 7 as digit
-    union all
-    select 8 as digit
-    union all
-    select 9 as digit
-
-),
-
 day_offsets as (
 
-    select
-        ones.digit
-        + 10 * tens.digit
-        + 100 * hundreds.digit
-        + 1000 * thousands.digit
-        + 10000 * ten_thousands.digit as day_offset
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
-    cross join digits as thousands
-    cross join digits as ten_thousands
+    select number as day_offset
+    from {{ number_series(5) }} as numbers
 
 ),
 
