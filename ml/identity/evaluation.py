@@ -5,9 +5,12 @@ one is alone); true pairs are records of the same person. Precision = correct pr
 predicted pairs, recall = correct predicted pairs / true pairs, over the records present in both
 the identity map and the truth (a record quarantined by the loader is in neither).
 
-Records that carry nothing to link them by (a device that never logged in, a ticket without
-email or customer) cost recall however good the linking is, so the scores are also given for
-the resolved records alone and per source table.
+Records that carry nothing to link them by (a device that never logged in, a review signed
+"Elena" on a public site) cost recall however good the linking is. So the scores are also
+given for the *identifiable* records: those carrying an identifier or personal details, by a
+rule on the staged data that does not look at the resolver's output (IDENTIFIABLE_RECORDS).
+An identifiable record left unresolved still costs recall there. Scores for the resolved
+records alone and per source table complete the picture.
 """
 
 from __future__ import annotations
@@ -35,6 +38,32 @@ class PairwiseScores:
         return cls(precision, recall, f1, predicted, true, correct)
 
 
+# Which records carry something to link them by. CRM and shop records always do (names, birth
+# dates, addresses); the others need an email, a customer or order id, a logged-in web event or
+# a visit from an email click, an order reference in the ticket text, or a reviewer's name.
+IDENTIFIABLE_RECORDS = """
+select 'crm' as source, 'contacts' as source_table, contact_id as source_key
+from staging.stg_crm__contacts
+union all
+select 'crm', 'leads', lead_id from staging.stg_crm__leads
+union all
+select 'ecommerce', 'customers', customer_id from staging.stg_ecommerce__customers
+union all
+select distinct 'web', 'events', anonymous_id from staging.stg_web__events
+where customer_id is not null or utm_medium = 'email'
+union all
+select 'feedback', 'reviews', review_id from staging.stg_feedback__reviews
+where email is not null or customer_id is not null or author_name is not null
+union all
+select 'surveys', 'responses', response_id from staging.stg_surveys__responses
+where email is not null or customer_id is not null or order_id is not null
+union all
+select 'support', 'tickets', ticket_id from staging.stg_support__tickets
+where email is not null or customer_id is not null
+    or regexp_matches(ticket_text, 'ORD-[0-9]+')
+"""
+
+
 @dataclass(frozen=True)
 class SourceTableScores:
     source: str
@@ -54,6 +83,8 @@ class IdentityEvaluation:
     map_records_not_in_truth: int
     truth_records_not_in_map: int
     all_records: PairwiseScores
+    # None when the staging tables are not there to tell (a map scored on its own)
+    identifiable_records: PairwiseScores | None
     resolved_records: PairwiseScores
     by_source_table: tuple[SourceTableScores, ...]
 
@@ -74,6 +105,11 @@ class IdentityEvaluation:
             f"records {self.records:,} ({self.unresolved_records:,} unresolved), "
             f"persons {self.persons:,}, customers {self.customers:,}",
             line("all records", self.all_records),
+            *(
+                [line("identifiable", self.identifiable_records)]
+                if self.identifiable_records
+                else []
+            ),
             line("resolved records", self.resolved_records),
             f"{'source table':<22} {'records':>9} {'unresolved':>11} {'pair recall':>12}",
         ]
@@ -118,6 +154,20 @@ def evaluate_identity(
             from {identity_map}
             """
         )
+        has_staging = bool(
+            cursor.execute(
+                "select 1 from information_schema.tables "
+                "where table_schema = 'staging' and table_name = 'stg_web__events'"
+            ).fetchall()
+        )
+        cursor.execute(
+            "create temp table identifiable as "
+            + (
+                IDENTIFIABLE_RECORDS
+                if has_staging
+                else "select '' as source, '' as source_table, '' as source_key where false"
+            )
+        )
         cursor.execute(
             """
             create temp table identity_scored as
@@ -127,6 +177,11 @@ def evaluate_identity(
                 t.source_key,
                 t.person_id,
                 p.customer_id is null as is_unresolved,
+                exists (
+                    select 1 from identifiable i
+                    where i.source = t.source and i.source_table = t.source_table
+                        and i.source_key = t.source_key
+                ) as is_identifiable,
                 coalesce(p.customer_id,
                          'unresolved/' || t.source || '/' || t.source_table || '/' || t.source_key)
                     as predicted_id
@@ -152,6 +207,7 @@ def evaluate_identity(
             """
         ).fetchall()[0]
         all_records = _scores(cursor, "true")
+        identifiable = _scores(cursor, "is_identifiable") if has_staging else None
         resolved = _scores(cursor, "not is_unresolved")
         by_table = _by_source_table(cursor)
     finally:
@@ -165,6 +221,7 @@ def evaluate_identity(
         map_records_not_in_truth=extra,
         truth_records_not_in_map=missing,
         all_records=all_records,
+        identifiable_records=identifiable,
         resolved_records=resolved,
         by_source_table=by_table,
     )

@@ -68,6 +68,7 @@ def test_pairwise_precision_recall_and_f1_by_hand(tmp_path):
     assert (result.map_records_not_in_truth, result.truth_records_not_in_map) == (1, 0)
     # without e: true pairs ab, ac, bc
     assert result.resolved_records.true_pairs == 3
+    assert result.identifiable_records is None  # no staging tables to tell which
     [table] = result.by_source_table
     assert table.pair_recall == pytest.approx(0.25)
     assert "precision 0.5000" in result.format()
@@ -126,6 +127,9 @@ def test_identity_resolution_of_a_tiny_simulation_against_its_truth(simulated):
     # what it links, it links right; what it leaves out is mostly devices that never log in
     assert result.all_records.precision > 0.95
     assert result.resolved_records.f1 > 0.95
+    # records that carry an identifier or personal details are the ones the target is about
+    assert result.identifiable_records.f1 > 0.95
+    assert result.identifiable_records.true_pairs < result.all_records.true_pairs
     assert result.all_records.recall > 0.6
 
 
