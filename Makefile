@@ -4,6 +4,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# A DuckDB 1.4 client beside the project's DuckDB 2.0 (requirements-bi.txt): the BI snapshot test.
+BI_VENV := .venv-bi
 # dbt and dagster from the venv, also for the processes `dagster dev` starts.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -29,7 +31,7 @@ run: $(MANIFEST)
 		$(BIN)/binesh simulate --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
 	$(BIN)/binesh run
 
-test: $(MANIFEST)
+test: $(MANIFEST) $(BI_VENV)/.installed
 	$(BIN)/pytest
 
 lint: install
@@ -48,11 +50,16 @@ postgres: $(MANIFEST)
 	$(BIN)/binesh sync-postgres
 	cd dbt_project && ../$(BIN)/dbt build --target postgres --profiles-dir .
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(BI_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(BI_VENV)/.installed: requirements-bi.txt
+	$(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bi.txt
 	touch $@
 
 # dbt's manifest defines the dbt assets; it is prepared here, never at import time.

@@ -18,6 +18,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.project import DEFAULT_LANDING_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from reports.bi_snapshot import DATABASE_FILE
+from reports.dbt_docs import PAGE
+from reports.locations import bi_directory, dbt_docs_directory
 
 QUIET_ENVIRONMENT = {
     "DAGSTER_HOME": str(PROJECT_ROOT / "dagster_home"),
@@ -190,6 +193,8 @@ def run_command(args: argparse.Namespace) -> int:
         )
         return 1
     print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
+    print(f"BI snapshot  {bi_directory(warehouse) / DATABASE_FILE} (Parquet: parquet/ beside it)")
+    print(f"dbt docs     {dbt_docs_directory(warehouse) / PAGE}")
     print_status(warehouse, landing)
     return 0
 

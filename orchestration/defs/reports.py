@@ -1,0 +1,77 @@
+"""What each run publishes for people and tools outside the warehouse (reports/): the BI snapshot
+and the dbt docs site, both beside the warehouse file (reports/locations.py)."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.dbt import staging_and_identity_input_models, warehouse_models
+from orchestration.defs.raw import WAREHOUSE_POOL
+from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
+from reports.dbt_docs import publish_dbt_docs
+from reports.locations import bi_directory, dbt_docs_directory
+
+DBT_ASSET_KEYS = sorted(staging_and_identity_input_models.keys | warehouse_models.keys)
+MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
+
+
+@dg.asset(
+    key=["reports", "bi_snapshot"],
+    group_name="reports",
+    kinds={"duckdb", "parquet"},
+    pool=WAREHOUSE_POOL,
+    deps=MART_KEYS,
+    description=(
+        "The BI-facing tables (every mart but dim_customers, which holds personal data; the ML "
+        "tables; audit.load_log and audit.quality_results) copied into a DuckDB file that "
+        f"DuckDB 1.x drivers open (storage {STORAGE_VERSION}) and into Parquet files, each "
+        "swapped in atomically: BI tools read it while the next run writes the warehouse "
+        "(docs/bi.md)."
+    ),
+)
+def bi_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        snapshot = publish_bi_snapshot(con, bi_directory(Path(warehouse.database)))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(snapshot.database)),
+            "parquet": dg.MetadataValue.path(str(snapshot.parquet)),
+            "parquet_version": snapshot.parquet_version.name,
+            "tables": dg.MetadataValue.md(
+                "| table | rows |\n|---|---:|\n"
+                + "".join(f"| {name} | {rows:,} |\n" for name, rows in snapshot.tables.items())
+            ),
+            "dagster/row_count": snapshot.rows,
+            "published_at": snapshot.published_at.isoformat(timespec="seconds") + "Z",
+        }
+    )
+
+
+@dg.asset(
+    key=["reports", "dbt_docs"],
+    group_name="reports",
+    kinds={"dbt", "html"},
+    pool=WAREHOUSE_POOL,  # dbt's catalog query opens the warehouse
+    deps=DBT_ASSET_KEYS,
+    description=(
+        "dbt's documentation site (`dbt docs generate --static`): every model, column, test and "
+        "exposure with lineage and the warehouse's catalog, as one page that opens offline."
+    ),
+)
+def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    generated = dbt.cli(["docs", "generate", "--static"]).wait()
+    docs = publish_dbt_docs(generated.target_path, dbt_docs_directory(Path(warehouse.database)))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(docs.page)),
+            "url": dg.MetadataValue.url(docs.page.as_uri()),
+            "models": docs.models,
+            "public_marts": docs.public_marts,
+            "undocumented_columns": dg.MetadataValue.json(docs.undocumented),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[bi_snapshot, dbt_docs])

@@ -1,0 +1,14 @@
+"""Where published artefacts live: beside the warehouse file, so that one data folder holds a
+deployment's warehouse and everything made from it (the demo: data/bi, data/docs/dbt)."""
+
+from pathlib import Path
+
+
+def bi_directory(warehouse: Path) -> Path:
+    """The BI snapshot: binesh_bi.duckdb and parquet/ (reports/bi_snapshot.py)."""
+    return warehouse.resolve().parent / "bi"
+
+
+def dbt_docs_directory(warehouse: Path) -> Path:
+    """dbt's documentation site as one offline page, index.html (reports/dbt_docs.py)."""
+    return warehouse.resolve().parent / "docs" / "dbt"
