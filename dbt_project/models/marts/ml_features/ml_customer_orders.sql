@@ -1,6 +1,6 @@
 {#
-    Every sale (cancelled, refunded and returned orders excluded) of a unified customer up to
-    and including as_of_date: the purchase history BG/NBD, Gamma-Gamma, RFM and the CLV backtest
+    Every sale (cancelled, refunded and returned orders excluded, and amounts below zero, which
+    are refunds rather than purchases) of a unified customer up to and including as_of_date: the purchase history BG/NBD, Gamma-Gamma, RFM and the CLV backtest
     read, each choosing its own earlier cutoff within it.
 #}
 with
@@ -15,7 +15,7 @@ cutoffs as (
 orders as (
 
     select * from {{ ref('int_customer_360__orders') }}
-    where customer_id is not null and is_sale
+    where customer_id is not null and is_sale and amount >= 0
 
 ),
 

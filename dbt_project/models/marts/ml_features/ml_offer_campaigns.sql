@@ -25,6 +25,7 @@ final as (
         cast(campaigns.channel as {{ dbt.type_string() }}) as channel,
         cast(campaigns.offer as {{ dbt.type_string() }}) as offer,
         cast(campaigns.coupon_code as {{ dbt.type_string() }}) as coupon_code,
+        cast(campaigns.variant as {{ dbt.type_string() }}) as variant,
         campaigns.started_at,
         campaigns.ended_at,
         coalesce(cast(campaigns.ended_at as date) >= cutoffs.cutoff_date, true) as is_running
