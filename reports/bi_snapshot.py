@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +27,11 @@ PARQUET_VERSION_PREFIX = "parquet-"
 # DuckDB 2.0 writes storage format v2 by default, which DuckDB 1.x (most BI drivers) cannot open.
 STORAGE_VERSION = "v1.4.0"
 
-# Every mart and ML table, and the audit tables that say how fresh and how clean the data is.
-# marts.dim_customers holds names, emails, phones and streets (docs/warehouse.md, "Personal
-# data"): it stays in the warehouse; every other mart identifies people by customer_id only.
-PUBLISHED_SCHEMAS = ("marts", "ml")
+# The public marts (reports/contract.py), every ML table, and the audit tables that say how
+# fresh and how clean the data is. marts.dim_customers holds names, emails, phones and streets
+# (docs/warehouse.md, "Personal data"): it stays in the warehouse; every other mart identifies
+# people by customer_id only.
+ML_SCHEMA = "ml"
 PUBLISHED_AUDIT_TABLES = ("audit.load_log", "audit.quality_results")
 PERSONAL_DATA_TABLES = ("marts.dim_customers",)
 # main.snapshot_tables in the snapshot (and snapshot_tables.parquet): what it holds and when.
@@ -53,42 +55,46 @@ class BiSnapshot:
         return sum(self.tables.values())
 
 
-def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The warehouse's tables (and views) that the snapshot carries, as sorted "schema.table"."""
-    rows = con.execute(
-        """
-        select table_schema || '.' || table_name as qualified_name
-        from information_schema.tables
-        where table_catalog = current_database()
-            and (
-                list_contains($schemas, table_schema)
-                or list_contains($audit_tables, table_schema || '.' || table_name)
-            )
-            and not list_contains($excluded, table_schema || '.' || table_name)
-        order by qualified_name
-        """,
-        {
-            "schemas": list(PUBLISHED_SCHEMAS),
-            "audit_tables": list(PUBLISHED_AUDIT_TABLES),
-            "excluded": list(PERSONAL_DATA_TABLES),
-        },
-    ).fetchall()
-    return [name for (name,) in rows]
+def tables_to_publish(con: duckdb.DuckDBPyConnection, marts: Iterable[str]) -> list[str]:
+    """The tables the snapshot carries, as sorted "schema.table": the given public marts (all
+    of which must exist) but those with personal data, every table in schema ml, and the
+    audit tables that exist."""
+    wanted_marts = sorted({f"marts.{name}" for name in marts} - set(PERSONAL_DATA_TABLES))
+    present = {
+        name
+        for (name,) in con.execute(
+            """
+            select table_schema || '.' || table_name
+            from information_schema.tables
+            where table_catalog = current_database()
+            """
+        ).fetchall()
+    }
+    if not wanted_marts:
+        raise ValueError("no public marts to publish")
+    missing = [name for name in wanted_marts if name not in present]
+    if missing:
+        raise ValueError(
+            f"public marts missing from the warehouse: {', '.join(missing)}; build them first "
+            "(binesh run)"
+        )
+    ml_tables = [name for name in present if name.startswith(f"{ML_SCHEMA}.")]
+    audit_tables = [name for name in PUBLISHED_AUDIT_TABLES if name in present]
+    return sorted([*wanted_marts, *ml_tables, *audit_tables])
 
 
-def publish_bi_snapshot(con: duckdb.DuckDBPyConnection, directory: Path) -> BiSnapshot:
-    """Copy the BI-facing tables from the warehouse `con` is connected to into `directory`.
+def publish_bi_snapshot(
+    con: duckdb.DuckDBPyConnection, directory: Path, marts: Iterable[str]
+) -> BiSnapshot:
+    """Copy the BI-facing tables (`marts`: the public marts' names; see tables_to_publish) from
+    the warehouse `con` is connected to into `directory`.
 
     `con` is the caller's own warehouse connection (the run's single writer): the warehouse is
     read in one transaction, so every table comes from the same state. Nothing a reader can see
     changes until both the DuckDB file and the Parquet folder are complete; on any failure the
     previous snapshot stays as it was.
     """
-    tables = tables_to_publish(con)
-    if not any(name.startswith("marts.") for name in tables):
-        raise ValueError(
-            "nothing to publish: the warehouse has no marts yet; build it first (binesh run)"
-        )
+    tables = tables_to_publish(con, marts)
     directory.mkdir(parents=True, exist_ok=True)
     link = directory / PARQUET_LINK
     if link.exists() and not link.is_symlink():

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reports.contract import PUBLIC_SCHEMA, public_marts
+
 PAGE = "index.html"
 # `dbt docs generate --static` writes the whole site, manifest and catalog inlined, into this
 # one file; manifest.json and catalog.json are published beside it for tools that read them.
 STATIC_PAGE = "static_index.html"
 ARTIFACTS = ("manifest.json", "catalog.json")
-PUBLIC_SCHEMA = "marts"  # every mart is a public contract (docs/warehouse.md)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def publish_dbt_docs(target: Path, directory: Path) -> DbtDocs:
     return DbtDocs(
         page=directory / PAGE,
         models=len(models),
-        public_marts=sum(node["schema"] == PUBLIC_SCHEMA for node in models),
+        public_marts=len(public_marts(manifest)),
         undocumented=undocumented_columns(manifest, catalog),
     )
 
@@ -61,10 +62,8 @@ def undocumented_columns(
     """
     catalog_nodes = (catalog or {}).get("nodes", {})
     undocumented = []
-    for unique_id, node in sorted(manifest["nodes"].items()):
-        if node["resource_type"] != "model" or node["schema"] != PUBLIC_SCHEMA:
-            continue
-        name = f"{node['schema']}.{node['name']}"
+    for node in public_marts(manifest).values():
+        name = f"{PUBLIC_SCHEMA}.{node['name']}"
         if not node["description"].strip():
             undocumented.append(name)
         described = {
@@ -73,7 +72,7 @@ def undocumented_columns(
             if spec.get("description", "").strip()
         }
         columns = {column.lower(): column for column in node["columns"]}
-        for column in catalog_nodes.get(unique_id, {}).get("columns", {}):
+        for column in catalog_nodes.get(node["unique_id"], {}).get("columns", {}):
             columns.setdefault(column.lower(), column)
         undocumented += [f"{name}.{c}" for key, c in columns.items() if key not in described]
     return undocumented

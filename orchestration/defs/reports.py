@@ -1,6 +1,7 @@
 """What each run publishes for people and tools outside the warehouse (reports/): the BI snapshot
 and the dbt docs site, both beside the warehouse file (reports/locations.py)."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -9,7 +10,9 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt import staging_and_identity_input_models, warehouse_models
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.project import dbt_project
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
+from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
 from reports.locations import bi_directory, dbt_docs_directory
 
@@ -24,16 +27,17 @@ MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
     pool=WAREHOUSE_POOL,
     deps=MART_KEYS,
     description=(
-        "The BI-facing tables (every mart but dim_customers, which holds personal data; the ML "
-        "tables; audit.load_log and audit.quality_results) copied into a DuckDB file that "
+        "The BI-facing tables (the public marts but dim_customers, which holds personal data; "
+        "the ML tables; audit.load_log and audit.quality_results) copied into a DuckDB file that "
         f"DuckDB 1.x drivers open (storage {STORAGE_VERSION}) and into Parquet files, each "
         "swapped in atomically: BI tools read it while the next run writes the warehouse "
         "(docs/bi.md)."
     ),
 )
 def bi_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    marts = public_marts(json.loads(dbt_project.manifest_path.read_text()))
     with warehouse.get_connection() as con:
-        snapshot = publish_bi_snapshot(con, bi_directory(Path(warehouse.database)))
+        snapshot = publish_bi_snapshot(con, bi_directory(Path(warehouse.database)), marts)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(snapshot.database)),

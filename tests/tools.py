@@ -1,0 +1,131 @@
+"""Programs from outside the project venv that some tests drive: headless Chromium (Debian's
+`chromium`) and a DuckDB 1.4 client (`make install` makes .venv-bi from requirements-bi.txt).
+
+A missing program skips the test with the way to get it, except in CI (CI=true), where it fails:
+CI installs both (.ci/run), so a missing one there is a broken setup, not a reason to pass.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DUCKDB_14_PYTHON = PROJECT_ROOT / ".venv-bi" / "bin" / "python"
+
+
+def require(program: str | Path | None, missing: str) -> str:
+    """The program's path; without it, fail in CI and skip elsewhere, saying `missing`."""
+    if program is not None and Path(program).is_file():
+        return str(program)
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{missing} (CI installs it: .ci/run)")
+    pytest.skip(missing)
+
+
+def duckdb_14_python() -> str:
+    """The Python of .venv-bi, whose duckdb is the 1.4 release BI tools' drivers embed."""
+    return require(DUCKDB_14_PYTHON, f"no DuckDB 1.4 client at {DUCKDB_14_PYTHON}: make install")
+
+
+def chromium() -> str:
+    return require(
+        shutil.which("chromium"),
+        "chromium not found: on Debian, `apt-get install chromium` (as root)",
+    )
+
+
+def screenshot(url: str, png: Path, *, width: int = 1600, height: int = 1000) -> str:
+    """Load `url` in headless Chromium and save what it shows to `png`; return Chromium's log
+    (console messages and script errors included)."""
+    log = run_chromium(url, f"--window-size={width},{height}", f"--screenshot={png}").stderr
+    assert png.is_file(), f"chromium wrote no screenshot of {url}:\n{log}"
+    return log
+
+
+def page_text(url: str) -> str:
+    """The page's DOM as HTML, after its scripts ran (`--dump-dom`)."""
+    return run_chromium(url, "--dump-dom").stdout
+
+
+def run_chromium(url: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium on `url`: `--virtual-time-budget` gives the page's scripts and requests
+    20 s of page time to settle first. It runs in its own process group with a throwaway profile,
+    and whatever of the group is left when it ends (or hangs) is killed."""
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        browser = subprocess.Popen(
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",  # tests run as root in CI
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--enable-logging=stderr",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=20000",
+                *options,
+                url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            stdout, stderr = browser.communicate(timeout=120)
+        finally:
+            stop_process_group(browser, grace_seconds=5)
+    assert browser.returncode == 0, f"chromium exited with {browser.returncode}:\n{stderr}"
+    return subprocess.CompletedProcess(browser.args, browser.returncode, stdout, stderr)
+
+
+def stop_process_group(process: subprocess.Popen, *, grace_seconds: float = 30) -> bool:
+    """Stop a process started with `start_new_session=True` (setsid) and everything it started:
+    SIGTERM to its group, then SIGKILL to whatever is left after `grace_seconds`.
+
+    True when the whole group ended on SIGTERM; False when SIGKILL was needed. Raises if a
+    process of the group survives SIGKILL.
+    """
+    group = process.pid  # the leader of a new session leads its process group
+    signal_group(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended_on_sigterm = not group_alive(group)
+    for _ in range(100):
+        if not group_alive(group):
+            process.wait()
+            return ended_on_sigterm
+        signal_group(group, signal.SIGKILL)
+        time.sleep(0.1)
+    raise AssertionError(f"processes of group {group} outlived SIGKILL")
+
+
+def signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:  # every member has exited already
+        pass
+
+
+def group_alive(group: int) -> bool:
+    """Whether a process of the group still runs (zombies, which a container's init may never
+    reap, do not count). Linux: reads /proc."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):  # exited while we looked
+            continue
+        state, process_group = fields[0], int(fields[2])
+        if process_group == group and state != "Z":
+            return True
+    return False
