@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="materialize every asset: load the landing zone and build the warehouse",
     )
     add_location_flags(run)
+    add_ml_cutoff_flags(run)
     run.set_defaults(command=run_command, command_name="run")
 
     evaluate = commands.add_parser(
@@ -117,6 +118,30 @@ def add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse", type=Path, help="DuckDB warehouse file (default: BINESH_WAREHOUSE)"
     )
+
+
+def add_ml_cutoff_flags(parser: argparse.ArgumentParser) -> None:
+    """When the ML features are taken (run config of the ml_feature_models dbt step)."""
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="ML scoring cutoff YYYY-MM-DD: features use data up to that day "
+        "(default: the day of the latest order or web event)",
+    )
+    parser.add_argument("--churn-horizon-days", type=int, default=90, metavar="DAYS")
+    parser.add_argument("--clv-horizon-days", type=int, default=365, metavar="DAYS")
+
+
+def ml_cutoff_run_config(args: argparse.Namespace) -> dict:
+    for flag in ("churn_horizon_days", "clv_horizon_days"):
+        if getattr(args, flag) < 1:
+            raise ValueError(f"--{flag.replace('_', '-')} must be a positive number of days")
+    config = {
+        "as_of": args.as_of.isoformat() if args.as_of else None,
+        "churn_horizon_days": args.churn_horizon_days,
+        "clv_horizon_days": args.clv_horizon_days,
+    }
+    return {"ops": {"ml_feature_models": {"config": config}}}
 
 
 def resolve_locations(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -181,7 +206,9 @@ def run_command(args: argparse.Namespace) -> int:
     job = defs.resolve_job_def("build_warehouse")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET_LOGS
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET_LOGS | ml_cutoff_run_config(args),
         )
     elapsed = time.perf_counter() - started
     if not result.success:

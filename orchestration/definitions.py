@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import automation, dbt, identity, raw, reports, text
+from orchestration.defs import automation, dbt, identity, ml, raw, reports, text
 from orchestration.resources import build_resources
 
 defs = dg.Definitions.merge(
@@ -10,6 +10,7 @@ defs = dg.Definitions.merge(
     dbt.defs,
     identity.defs,
     text.defs,
+    ml.defs,
     reports.defs,
     automation.defs,
     dg.Definitions(resources=build_resources()),

@@ -84,3 +84,23 @@ def load_artifact(folder: Path) -> ModelArtifact:
         metadata=described,
         plots={path.stem: path.read_bytes() for path in sorted(folder.glob("*.png"))},
     )
+
+
+MEASURED_SECTIONS = ("validation", "backtest", "evaluation")
+
+
+def measured_figures(artifact: ModelArtifact) -> dict[str, float]:
+    """Every number of the artifact's validation, backtest or evaluation, flattened:
+    {"validation.model.roc_auc": 0.78, "validation.recency_baseline.roc_auc": 0.71, ...}."""
+    figures: dict[str, float] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}", inner)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            figures[prefix] = float(value)
+
+    for section in MEASURED_SECTIONS:
+        walk(section, artifact.metadata.get(section))
+    return figures

@@ -67,7 +67,7 @@ def profile_plot(profiles: pd.DataFrame, title: str) -> bytes:
     values = profiles.to_numpy(dtype=float)
     spread = values.std(axis=0)
     standardised = (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1)
-    figure, axes = plt.subplots(figsize=(1 + 0.5 * len(profiles.columns), 1 + 0.4 * len(profiles)))
+    figure, axes = plt.subplots(figsize=(1 + 0.5 * len(profiles.columns), 3 + 0.4 * len(profiles)))
     axes.imshow(standardised, cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
     axes.set_xticks(range(len(profiles.columns)), profiles.columns, rotation=60, ha="right")
     axes.set_yticks(range(len(profiles)), [str(index) for index in profiles.index])

@@ -46,7 +46,10 @@ def write_ml_table(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFram
     con.register(view, rows)
     con.execute("begin transaction")
     try:
-        con.execute(f"create or replace table {SCHEMA}.{table} as select * from {view}")
+        con.execute(
+            f"create or replace table {SCHEMA}.{table} as "
+            f"select * replace (cast(as_of as date) as as_of) from {view}"
+        )
         con.execute("commit")
     except duckdb.Error:
         con.execute("rollback")

@@ -1,6 +1,8 @@
 """The dbt project (staging → intermediate → marts) as Dagster assets; dbt tests become checks."""
 
+import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -10,6 +12,7 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
+from pydantic import Field
 
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import dbt_project
@@ -33,6 +36,10 @@ class BineshDbtTranslator(DagsterDbtTranslator):
 # sides of them. So the project is split by selection: models Python assets read, then the rest.
 # A new dbt folder that a Python asset reads goes into PYTHON_INPUT_MODELS.
 PYTHON_INPUT_MODELS = "path:models/staging path:models/intermediate/identity"
+# The ML assets (orchestration/defs/ml.py) sit between the feature marts they read and the models
+# that read their ml.* tables (customer_360 and what reads it), which run in a step of their own.
+ML_FEATURE_MODELS = "path:models/marts/ml_features"
+MODELS_AFTER_ML = "source:ml+"
 
 TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -51,7 +58,7 @@ def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: Db
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=PYTHON_INPUT_MODELS,
+    exclude=f"{PYTHON_INPUT_MODELS} {ML_FEATURE_MODELS} {MODELS_AFTER_ML}",
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -59,4 +66,54 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-defs = dg.Definitions(assets=[staging_and_identity_input_models, warehouse_models])
+class MLCutoffConfig(dg.Config):
+    """When the ML features are taken (editable in the launchpad; `binesh run --as-of ...`)."""
+
+    as_of: str | None = Field(
+        default=None,
+        description="Scoring cutoff, YYYY-MM-DD; features use data up to that day. "
+        "Default: the day of the latest order or web event.",
+    )
+    churn_horizon_days: int = Field(
+        default=90, gt=0, description="Churn = no purchase within this many days."
+    )
+    clv_horizon_days: int = Field(
+        default=365, gt=0, description="Days of future purchases the CLV counts."
+    )
+    lead_conversion_days: int = Field(
+        default=90, gt=0, description="A lead converts if it buys within this many days."
+    )
+
+    def dbt_vars(self) -> dict[str, object]:
+        if self.as_of is not None:
+            date.fromisoformat(self.as_of)  # a clear error before dbt runs
+        return self.model_dump()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=ML_FEATURE_MODELS,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def ml_feature_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: MLCutoffConfig
+):
+    yield from dbt.cli(["build", "--vars", json.dumps(config.dbt_vars())], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=MODELS_AFTER_ML,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def models_after_ml(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[staging_and_identity_input_models, warehouse_models, ml_feature_models, models_after_ml]
+)

@@ -87,6 +87,35 @@ CUSTOMER_360_KEYS = {
 # What each run publishes beside the warehouse (orchestration/defs/reports.py).
 REPORTS_KEYS = {"reports/bi_snapshot", "reports/dbt_docs"}
 
+# ML (orchestration/defs/ml.py): point-in-time feature marts, trained models, ml.* tables.
+ML_FEATURE_MODELS = (
+    "ml_feature_cutoffs",
+    "ml_customer_features",
+    "ml_customer_labels",
+    "ml_customer_orders",
+    "ml_customer_product_events",
+    "ml_offer_campaigns",
+    "ml_lead_features",
+)
+ML_MODELS = ("segmentation", "lead_scoring", "churn", "clv", "next_best_offer")
+ML_TABLES = (
+    "customer_segments",
+    "lead_scores",
+    "churn_predictions",
+    "clv_predictions",
+    "next_best_offers",
+)
+ML_KEYS = {
+    *(f"marts/{model}" for model in ML_FEATURE_MODELS),
+    *(f"ml/{model}_model" for model in ML_MODELS),
+    *(f"ml/{table}" for table in ML_TABLES),
+}
+ML_CHECKS = {
+    "marts/ml_customer_features:features_are_point_in_time",
+    *(f"ml/{model}_model:beats_baseline" for model in ML_MODELS if model != "segmentation"),
+    *(f"ml/{table}:score_distribution_stable" for table in ML_TABLES),
+}
+
 
 def expected_asset_keys() -> set[str]:
     """Every asset key the definitions must have (tests/orchestration/test_ui.py reuses it)."""
@@ -97,6 +126,7 @@ def expected_asset_keys() -> set[str]:
     expected |= JOURNEYS_KEYS
     expected |= {"intermediate/int_customers__status", "snapshots/customer_status_snapshot"}
     expected |= REPORTS_KEYS
+    expected |= ML_KEYS
     return expected
 
 
@@ -178,3 +208,21 @@ def test_text_insights_read_staging_and_feed_the_marts(defs):
         text_insights in graph.get(dg.AssetKey(["intermediate", "int_text__insights"])).parent_keys
     )
     assert graph.get(text_insights).group_name == "intermediate"
+
+
+def test_ml_runs_between_its_feature_marts_and_customer_360(defs):
+    graph = defs.resolve_asset_graph()
+    features = dg.AssetKey(["marts", "ml_customer_features"])
+    customer_360 = dg.AssetKey(["marts", "customer_360"])
+    for table in ("customer_segments", "churn_predictions", "clv_predictions", "next_best_offers"):
+        assert dg.AssetKey(["ml", table]) in graph.get(customer_360).parent_keys
+    assert {
+        dg.AssetKey(["ml", "churn_model"]),
+        dg.AssetKey(["ml", "clv_model"]),
+        features,
+    } <= graph.get(dg.AssetKey(["ml", "churn_predictions"])).parent_keys
+    # no cycle: the features never read customer_360, and the job resolves into steps
+    assert customer_360 not in graph.get_ancestor_asset_keys(features)
+    assert defs.resolve_job_def("build_warehouse")
+    checks = {f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys}
+    assert ML_CHECKS <= checks

@@ -6,11 +6,11 @@
     joined, so a customer missing from a section (no orders, never seen on the web) gets nulls
     for its values and 0 for its counts.
 
-    The ML columns (segment, churn_probability, clv, next_best_offer) are typed nulls until the
-    ML models exist. The ML assets must read their features from this profile's inputs (the
-    int_customer_360__* models and dim_customers), never from this model, which would be a
-    cycle; they write ml.* tables (one row per customer each), and `ml_scores` below then
-    becomes a left join of those on customer_id, so no other column changes.
+    The ML columns come from the ml.* tables the ML assets write (orchestration/defs/ml.py):
+    segment (RFM named segment), churn_probability, clv (expected value over the CLV horizon)
+    and next_best_offer (the category of the best offer); null for a customer a model does not
+    cover (those without a purchase). The ML features read this profile's inputs
+    (marts/ml_features), never this model, so there is no cycle.
 #}
 {%- set loyalty_lapsed_days = var('loyalty_lapsed_days', 180) -%}
 {%- set loyalty_vip_orders = var('loyalty_vip_orders', 5) -%}
@@ -59,16 +59,48 @@ as_of as (
 
 ),
 
+segments as (
+
+    select * from {{ source('ml', 'customer_segments') }}
+
+),
+
+churn_predictions as (
+
+    select * from {{ source('ml', 'churn_predictions') }}
+
+),
+
+clv_predictions as (
+
+    select * from {{ source('ml', 'clv_predictions') }}
+
+),
+
+best_offers as (
+
+    select * from {{ source('ml', 'next_best_offers') }}
+    where offer_rank = 1
+
+),
+
 ml_scores as (
 
     select
-        customer_id,
-        cast(null as {{ dbt.type_string() }}) as segment,
-        cast(null as {{ type_double() }}) as churn_probability,
-        cast(null as {{ type_double() }}) as clv,
-        cast(null as {{ dbt.type_string() }}) as next_best_offer
+        customers.customer_id,
+        cast(segments.segment as {{ dbt.type_string() }}) as segment,
+        cast(churn_predictions.churn_probability as {{ type_double() }}) as churn_probability,
+        cast(clv_predictions.expected_value as {{ type_double() }}) as clv,
+        cast(best_offers.category as {{ dbt.type_string() }}) as next_best_offer
     from customers
-    where 1 = 0
+    left outer join segments
+        on customers.customer_id = segments.customer_id
+    left outer join churn_predictions
+        on customers.customer_id = churn_predictions.customer_id
+    left outer join clv_predictions
+        on customers.customer_id = clv_predictions.customer_id
+    left outer join best_offers
+        on customers.customer_id = best_offers.customer_id
 
 ),
 
@@ -200,7 +232,7 @@ final as (
             else 'one_time'
         end as {{ dbt.type_string() }}) as loyalty_tier,
 
-        -- machine learning (filled by the ML models; null until they run)
+        -- machine learning (ml.* tables; null where a model does not cover the customer)
         ml_scores.segment,
         ml_scores.churn_probability,
         ml_scores.clv,

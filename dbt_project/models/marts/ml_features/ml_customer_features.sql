@@ -37,7 +37,7 @@ sales as (
         coupon_code,
         channel
     from {{ ref('int_customer_360__orders') }}
-    where customer_id is not null and is_sale
+    where customer_id is not null and is_sale and amount >= 0
 
 ),
 

@@ -20,7 +20,7 @@ sales as (
         cast(ordered_at as date) as ordered_date,
         amount
     from {{ ref('int_customer_360__orders') }}
-    where customer_id is not null and is_sale
+    where customer_id is not null and is_sale and amount >= 0
 
 ),
 

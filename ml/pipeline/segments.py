@@ -1,0 +1,97 @@
+"""Segments: RFM named segments and behavioural clusters (ml.segments) of every customer who
+has bought, as of the scoring cutoff.
+
+Clustering learns no labels, so it is fitted on the customers it segments; the artifact keeps
+the fitted pipeline, cluster names and profiles so the same clusters can be applied later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml import segments
+from ml.clv import summarise_orders
+from ml.pipeline import plots
+from ml.pipeline.artifacts import ModelArtifact
+from ml.pipeline.frames import FeatureFrames, data_hash
+
+NAME = "segmentation"
+# Behaviour as of the cutoff, one number each (customer_360's transactional, browsing,
+# engagement and service sections); sources a business lacks are constant and set aside.
+CLUSTER_FEATURES = (
+    "orders",
+    "revenue",
+    "average_order_value",
+    "days_since_last_order",
+    "days_since_first_order",
+    "orders_with_coupon",
+    "store_orders",
+    "app_orders",
+    "sessions",
+    "product_views",
+    "add_to_carts",
+    "email_opens",
+    "email_clicks",
+    "tickets",
+    "feedback_given",
+)
+
+
+def buyer_features(frames: FeatureFrames) -> pd.DataFrame:
+    features = frames.features_at("scoring")
+    return features.loc[features["orders"] > 0, list(CLUSTER_FEATURES)].astype(np.float64)
+
+
+def purchase_summary(frames: FeatureFrames) -> pd.DataFrame:
+    return summarise_orders(frames.orders[["customer_id", "ordered_at", "amount"]], frames.as_of)
+
+
+def train_segments(frames: FeatureFrames) -> ModelArtifact:
+    features = buyer_features(frames)
+    clustering = segments.cluster_customers(features)
+    profile = clustering.profile
+    return ModelArtifact(
+        name=NAME,
+        as_of=frames.as_of,
+        data_hash=data_hash(features.reset_index()),
+        model=clustering,
+        metadata={
+            "method": "rfm_grid_and_kmeans",
+            "training_window": {"features_until": frames.as_of.isoformat()},
+            "features": clustering.features,
+            "set_aside": clustering.set_aside,
+            "customers": len(features),
+            "k": clustering.k,
+            "silhouettes": {str(k): value for k, value in clustering.silhouettes.items()},
+            "clusters": {str(k): name for k, name in clustering.names.items()},
+            "profile": profile.reset_index().to_dict(orient="records"),
+        },
+        plots={
+            "segment_profiles": plots.profile_plot(
+                profile[clustering.features].set_axis(profile["name"], axis=0),
+                "cluster profiles (standardised means)",
+            )
+        },
+    )
+
+
+def score_segments(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame:
+    """ml.customer_segments rows: every customer with a sale up to as_of."""
+    clustering: segments.Clustering = artifact.model
+    rfm = segments.score_rfm(purchase_summary(frames))
+    features = buyer_features(frames).reindex(rfm.index)
+    clusters = clustering.predict(features)
+    return pd.DataFrame(
+        {
+            "customer_id": rfm.index.astype(str),
+            "segment": rfm["segment"].astype(object).to_numpy(),
+            "recency_score": rfm["recency_score"].astype(np.int64).to_numpy(),
+            "frequency_score": rfm["frequency_score"].astype(np.int64).to_numpy(),
+            "monetary_score": rfm["monetary_score"].astype(np.int64).to_numpy(),
+            "cluster": clusters.astype(np.int64).to_numpy(),
+            "cluster_profile": clusters.map(clustering.names).astype(object).to_numpy(),
+            "as_of": pd.Timestamp(frames.as_of),
+            "model_version": artifact.version,
+        }
+    )
