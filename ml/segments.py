@@ -38,6 +38,7 @@ Everything is fitted on the customers being segmented: clustering has no labels 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -180,7 +181,7 @@ def _cluster_names(centres: pd.DataFrame) -> dict[int, str]:
 def cluster_customers(
     features: pd.DataFrame,
     *,
-    k_values: range = range(2, 9),
+    k_values: Iterable[int] = range(2, 9),
     sample_size: int = 5000,
     random_state: int = 0,
 ) -> Clustering:
@@ -197,8 +198,8 @@ def cluster_customers(
     usable = [c for c in values.columns if c not in set_aside]
     if not usable:
         raise ValueError(f"no usable feature: every column is empty or constant ({set_aside})")
-    k_values = [k for k in k_values if 2 <= k < len(values)]
-    if not k_values:
+    candidates = [k for k in k_values if 2 <= k < len(values)]
+    if not candidates:
         raise ValueError(f"{len(values)} customers are too few to cluster")
     skewness = values[usable].skew()
     log_features = [c for c in usable if values[c].min() >= 0 and skewness[c] > SKEWNESS_FOR_LOG]
@@ -209,7 +210,7 @@ def cluster_customers(
     rng = np.random.default_rng(random_state)
     sample = rng.choice(len(values), min(sample_size, len(values)), replace=False)
     silhouettes, sample_fits = {}, {}
-    for k in k_values:
+    for k in candidates:
         sample_fits[k] = KMeans(k, n_init=10, random_state=random_state).fit(standardised[sample])
         if len(np.unique(sample_fits[k].labels_)) > 1:
             silhouettes[k] = float(silhouette_score(standardised[sample], sample_fits[k].labels_))
