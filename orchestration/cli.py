@@ -90,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score the warehouse against <landing>/_truth/ written by `binesh simulate`.",
     )
     evaluate.add_argument(
-        "subject", choices=["identity"], help="identity: pairwise precision, recall and F1"
+        "subject",
+        choices=["identity", "ml"],
+        help="identity: pairwise precision, recall and F1; ml: every model on time-based "
+        "holdouts beside its baseline, segments against the true personas",
     )
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     add_location_flags(evaluate)
@@ -243,6 +246,8 @@ def prepare_dbt_manifest() -> None:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    if args.subject == "ml":
+        return evaluate_ml_command(args)
     from ml.identity import evaluate_identity
 
     landing, warehouse = resolve_locations(args)
@@ -257,6 +262,24 @@ def evaluate_command(args: argparse.Namespace) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         evaluation = evaluate_identity(con, truth)
     print(json.dumps(evaluation.as_dict(), indent=2) if args.json else evaluation.format())
+    return 0
+
+
+def evaluate_ml_command(args: argparse.Namespace) -> int:
+    from ml.pipeline.evaluation import evaluate_ml, to_json
+
+    landing, warehouse = resolve_locations(args)
+    truth = landing / "_truth"
+    if not (truth / "persons.csv").exists():
+        raise FileNotFoundError(
+            f"no ground truth at {truth}: evaluation needs a landing zone written by "
+            "`binesh simulate`"
+        )
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        evaluation = evaluate_ml(con, truth)
+    print(to_json(evaluation) if args.json else evaluation.format())
     return 0
 
 
