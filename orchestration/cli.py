@@ -113,6 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="rows per layer, last loads, quarantine counts")
     add_location_flags(status)
     status.set_defaults(command=status_command, command_name="status")
+
+    quarantine = commands.add_parser(
+        "quarantine",
+        help="list and summarise quarantined rows by table, file and rule",
+        description="Summarise audit.quarantine (rows the loader or a row-level quality rule "
+        "rejected, with reason and original values), reading the warehouse read-only.",
+    )
+    quarantine.add_argument("--table", help="only this raw table, e.g. ecommerce__orders")
+    quarantine.add_argument(
+        "--samples", type=int, default=3, help="sample rows shown per table (default 3)"
+    )
+    quarantine.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_location_flags(quarantine)
+    quarantine.set_defaults(command=quarantine_command, command_name="quarantine")
     return parser
 
 
@@ -216,6 +230,7 @@ def run_command(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [event.step_key for event in result.get_step_failure_events()]
+        print_quality_summary(warehouse, result.run_id)
         print(
             f"binesh run: the build failed in {', '.join(failed)}; see the log above or "
             f"run {result.run_id} in the UI (make ui)",
@@ -226,6 +241,69 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"BI snapshot  {bi_directory(warehouse) / DATABASE_FILE} (Parquet: parquet/ beside it)")
     print(f"dbt docs     {dbt_docs_directory(warehouse) / PAGE}")
     print_status(warehouse, landing)
+    print_quality_summary(warehouse, result.run_id)
+    return 0
+
+
+def print_quality_summary(warehouse: Path, run_id: str) -> None:
+    """The run's quality checks in one line, every blocking failure in full, the report path."""
+    from data_quality.report import report_directory, run_totals
+
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        totals = run_totals(con, run_id)
+        if not totals["checks"]:
+            return
+        failures = con.execute(
+            "select message from audit.quality_results "
+            "where run_id = ? and severity = 'error' order by layer desc, asset, check_name",
+            [run_id],
+        ).fetchall()
+    print(
+        f"\nQuality checks: {totals['passed']} passed, {totals['warned']} warned, "
+        f"{totals['failed']} failed; {totals['quarantined']:,} rows quarantined this run"
+    )
+    for (message,) in failures:
+        print(f"  BLOCKING  {message}", file=sys.stderr)
+    if failures:
+        print(
+            "  Downstream assets were skipped. Fix and re-deliver the file(s), or change the "
+            "bound in data_quality/thresholds.py; failed increments are checked again next run.",
+            file=sys.stderr,
+        )
+    print(f"Quality report  {report_directory(warehouse) / 'latest.html'}")
+
+
+def quarantine_command(args: argparse.Namespace) -> int:
+    from data_quality.quarantine import summarise_quarantine
+
+    _, warehouse = resolve_locations(args)
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        summary = summarise_quarantine(con, table=args.table, sample_rows=args.samples)
+    if args.json:
+        print(json.dumps(summary.as_dict(), indent=2, default=str, ensure_ascii=False))
+        return 0
+    scope = f"raw.{args.table}" if args.table else "all tables"
+    print(f"{summary.rows:,} quarantined rows from {summary.files:,} files ({scope})")
+    if not summary.rows:
+        return 0
+    print(f"\n  {'table':<26} {'rows':>8} {'files':>6}")
+    for entry in summary.by_table:
+        print(f"  {entry['table']:<26} {entry['rows']:>8,} {entry['files']:>6,}")
+    print(f"\n  {'rows':>8}  rule (table)")
+    for entry in summary.by_rule[:25]:
+        print(f"  {entry['rows']:>8,}  {entry['rule']} ({entry['table']})")
+    print(f"\n  {'rows':>8}  file (first row): reasons")
+    for entry in summary.by_file:
+        print(f"  {entry['rows']:>8,}  {entry['file']} ({entry['first_row']}): {entry['reasons']}")
+    if summary.samples:
+        print("\nSample rows")
+        for sample in summary.samples:
+            print(f"  {sample['file']} row {sample['row']}: {sample['reason']}")
+            print(f"      {sample['original_row']}")
     return 0
 
 

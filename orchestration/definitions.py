@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import automation, dbt, identity, ml, raw, reports, text
+from orchestration.defs import automation, dbt, identity, ml, quality, raw, reports, text
 from orchestration.resources import build_resources
 
 defs = dg.Definitions.merge(
@@ -12,6 +12,7 @@ defs = dg.Definitions.merge(
     text.defs,
     ml.defs,
     reports.defs,
+    quality.defs,
     automation.defs,
     dg.Definitions(resources=build_resources()),
 )

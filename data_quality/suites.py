@@ -1,0 +1,848 @@
+"""The expectation suites, in code: one per raw table, staging model and public mart.
+
+A suite names the DataFrames it validates (`frames`: SQL run against the warehouse) and its
+checks. Each check is one Great Expectations expectation and one Dagster asset check; it is
+declared here by the name of its GX class and its arguments, so that declaring suites (which
+Dagster does when it loads the definitions) does not import GX (3-7 s); data_quality/validation.py
+builds the GX objects when it validates.
+
+Layers and what a failure means:
+- raw: the rows loaded since the table was last validated (the increment). Row-level rules
+  (`quarantine=True`: impossible values) move failing rows to audit.quarantine; too many of them,
+  and every other error-severity rule, block downstream assets.
+- staging: the increment of each model (rows whose raw row was loaded since the last
+  validation): referential coverage, formats, time order. Error-severity failures block.
+- marts: the whole table, every run; failures warn, never block.
+
+dbt tests stay the structural layer (keys unique and not null, relationships, accepted values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from data_quality.thresholds import THRESHOLDS, Thresholds
+
+Layer = Literal["raw", "staging", "marts"]
+Severity = Literal["error", "warn"]
+LAYERS: tuple[Layer, ...] = ("raw", "staging", "marts")
+
+ROWS = "rows"  # the frame of a table's own rows; raw quarantine works on this frame only
+FILES = "files"  # raw: one row per newly loaded file, with its volume against the baseline
+FRESHNESS = "freshness"  # raw: one row, the table's latest event against the freshest source
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule: a GX expectation over one frame of a suite, reported as one asset check."""
+
+    name: str
+    expectation: str  # GX expectation class, e.g. "ExpectColumnValuesToBeBetween"
+    arguments: Mapping[str, Any]
+    description: str
+    severity: Severity = "error"
+    quarantine: bool = False  # row-level: failing raw rows move to audit.quarantine
+    frame: str = ROWS
+    context: tuple[str, ...] = ()  # more frame columns shown beside failing values
+
+    @property
+    def columns(self) -> list[str]:
+        """The frame columns whose values a failure shows as samples."""
+        args = self.arguments
+        if "column" in args:
+            return [args["column"]]
+        if "column_A" in args:
+            return [args["column_A"], args["column_B"]]
+        return list(args.get("column_list", []))
+
+
+@dataclass(frozen=True)
+class Suite:
+    layer: Layer
+    table: str
+    frames: Mapping[str, str]  # frame name -> SQL; parameters $watermark and $table
+    checks: tuple[Check, ...]
+    incremental: bool = True  # validate only rows loaded after the table's watermark
+    description: str = ""
+
+    @property
+    def relation(self) -> str:
+        return f"{self.layer}.{self.table}"
+
+    @property
+    def asset_path(self) -> list[str]:
+        return [self.layer, self.table]
+
+
+@dataclass
+class _Rules:
+    """Small builders so that each suite below reads as a list of rules."""
+
+    thresholds: Thresholds
+    now: datetime
+    checks: list[Check] = field(default_factory=list)
+
+    def add(self, name, expectation, description, severity="error", **arguments) -> None:
+        quarantine = arguments.pop("quarantine", False)
+        frame = arguments.pop("frame", ROWS)
+        context = tuple(arguments.pop("context", ()))
+        self.checks.append(
+            Check(name, expectation, arguments, description, severity, quarantine, frame, context)
+        )
+
+    def between(self, name, column, description, *, min_value=None, max_value=None, **kw):
+        args = {
+            k: v for k, v in (("min_value", min_value), ("max_value", max_value)) if v is not None
+        }
+        self.add(name, "ExpectColumnValuesToBeBetween", description, column=column, **args, **kw)
+
+    def impossible_values(self, name, column, description, **bounds) -> None:
+        """A row-level rule: a value outside these bounds cannot be true; the row is quarantined."""
+        self.between(name, column, description, quarantine=True, **bounds)
+
+    def event_time(self, column: str) -> None:
+        t = self.thresholds
+        latest = (self.now + t.future_tolerance).replace(tzinfo=None)
+        self.impossible_values(
+            f"{column}_not_in_future",
+            column,
+            f"{column} is at most {t.future_tolerance.days} day(s) ahead of the checking clock "
+            f"and not before {t.earliest_event_date.isoformat()}",
+            min_value=midnight(t.earliest_event_date),
+            max_value=latest,
+        )
+
+    def in_set(self, name, column, values, description, severity="error", **kw) -> None:
+        self.add(
+            name,
+            "ExpectColumnValuesToBeInSet",
+            description,
+            severity,
+            column=column,
+            value_set=list(values),
+            mostly=self.thresholds.min_valid_share,
+            **kw,
+        )
+
+    def matches(self, name, column, regex, description, severity="error") -> None:
+        self.add(
+            name,
+            "ExpectColumnValuesToMatchRegex",
+            description,
+            severity,
+            column=column,
+            regex=regex,
+            mostly=self.thresholds.min_valid_share,
+        )
+
+    def covered(self, name, flag_column, reference, description) -> None:
+        """Referential coverage: `flag_column` is true when the `reference` column names a known
+        record, null when the record has no reference at all."""
+        self.add(
+            name,
+            "ExpectColumnValuesToBeInSet",
+            description,
+            column=flag_column,
+            context=[reference],
+            value_set=[True],
+            mostly=self.thresholds.min_reference_coverage,
+        )
+
+    def ordered(self, name, later, earlier, description, severity="warn") -> None:
+        self.add(
+            name,
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            description,
+            severity,
+            column_A=later,
+            column_B=earlier,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            mostly=self.thresholds.min_valid_share,
+        )
+
+    def unique_in_increment(self, columns: list[str]) -> None:
+        description = (
+            f"{', '.join(columns)} identifies a record within the new files (duplicates are "
+            "resent rows; staging keeps the latest, a high share means a file came twice)"
+        )
+        kind = (
+            "ExpectCompoundColumnsToBeUnique"
+            if len(columns) > 1
+            else "ExpectColumnValuesToBeUnique"
+        )
+        args = {"column_list": columns} if len(columns) > 1 else {"column": columns[0]}
+        self.add(
+            f"{'_'.join(columns)}_unique",
+            kind,
+            description,
+            "warn",
+            mostly=self.thresholds.min_valid_share,
+            **args,
+        )
+
+
+def midnight(day: date) -> datetime:
+    """Dates as naive datetimes: DuckDB dates arrive in pandas as datetime64 values."""
+    return datetime.combine(day, datetime.min.time())
+
+
+EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+CURRENCY_PATTERN = r"^\s*[A-Za-z]{3}\s*$"
+WEB_EVENT_TYPES = (
+    "page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "checkout",
+    "purchase", "sign_up", "login",
+)  # fmt: skip
+MESSAGE_EVENT_TYPES = ("sent", "delivered", "bounced", "opened", "clicked", "unsubscribed")
+ORDER_CHANNELS = ("web", "app", "store")
+TICKET_CHANNELS = ("phone", "chat", "email")
+SURVEY_TYPES = ("nps", "csat")
+
+
+def raw_suites(thresholds: Thresholds = THRESHOLDS, now: datetime | None = None) -> list[Suite]:
+    now = now or datetime.now(UTC)
+    t = thresholds
+
+    def suite(table: str, build, event_column: str | None = None, derived: str = "") -> Suite:
+        rules = _Rules(t, now)
+        build(rules)
+        frames = {
+            ROWS: f"select *{derived} from raw.{table} where _loaded_at > $watermark "
+            "order by _load_id, _source_row"
+        }
+        if table in t.volume_tables:
+            frames[FILES] = volume_sql(t)
+            rules.between(
+                "file_volume",
+                "rows_vs_baseline",
+                f"every new file has {t.volume_min_ratio:g}-{t.volume_max_ratio:g} times the "
+                f"median rows of the table's previous {t.volume_baseline_files} files",
+                min_value=t.volume_min_ratio,
+                max_value=t.volume_max_ratio,
+                frame=FILES,
+            )
+        if event_column:
+            frames[FRESHNESS] = freshness_sql(table, event_column)
+            max_lag = t.freshness_max_lag_days_for(table)
+            rules.between(
+                "freshness",
+                "lag_days",
+                f"the latest {event_column} is at most {max_lag:g} days behind the freshest "
+                "source in the warehouse",
+                max_value=max_lag,
+                severity="warn",
+                frame=FRESHNESS,
+            )
+        return Suite("raw", table, frames, tuple(rules.checks), description=f"raw.{table}")
+
+    def contacts(r: _Rules) -> None:
+        r.matches("email_format", "email", EMAIL_PATTERN, "emails look like name@domain.tld")
+        r.between(
+            "date_of_birth_plausible",
+            "date_of_birth",
+            "birth dates lie between 1900 and today (staging drops implausible ones)",
+            min_value=midnight(t.earliest_birth_date),
+            max_value=midnight(now.date()),
+            mostly=t.min_valid_share,
+            severity="warn",
+        )
+        r.event_time("created_at")
+        r.event_time("updated_at")
+
+    def leads(r: _Rules) -> None:
+        r.matches("email_format", "email", EMAIL_PATTERN, "emails look like name@domain.tld")
+        r.event_time("created_at")
+        r.event_time("converted_at")
+
+    def customers(r: _Rules) -> None:
+        r.matches("email_format", "email", EMAIL_PATTERN, "emails look like name@domain.tld")
+        r.between(
+            "date_of_birth_plausible",
+            "date_of_birth",
+            "birth dates lie between 1900 and today (staging drops implausible ones)",
+            min_value=midnight(t.earliest_birth_date),
+            max_value=midnight(now.date()),
+            mostly=t.min_valid_share,
+            severity="warn",
+        )
+        r.event_time("created_at")
+
+    def orders(r: _Rules) -> None:
+        r.impossible_values("amount_not_negative", "amount", "amounts are >= 0", min_value=0)
+        r.impossible_values(
+            "discount_not_negative", "discount_amount", "discounts are >= 0", min_value=0
+        )
+        r.event_time("ordered_at")
+        r.in_set("channel_known", "channel_kind", ORDER_CHANNELS, "channel is web, app or store")
+        r.matches(
+            "currency_code", "currency", CURRENCY_PATTERN, "currency is an ISO 4217 code", "warn"
+        )
+        r.unique_in_increment(["order_id"])
+
+    def order_items(r: _Rules) -> None:
+        r.impossible_values(
+            "quantity_positive", "quantity", "quantities are at least 1", min_value=1
+        )
+        r.impossible_values(
+            "unit_price_not_negative", "unit_price", "unit prices are >= 0", min_value=0
+        )
+        r.unique_in_increment(["order_id", "product_id"])
+
+    def products(r: _Rules) -> None:
+        r.impossible_values("price_not_negative", "price", "prices are >= 0", min_value=0)
+
+    def events(r: _Rules) -> None:
+        r.event_time("occurred_at")
+        r.in_set(
+            "event_type_known",
+            "event_type_kind",
+            WEB_EVENT_TYPES,
+            f"event_type is one of {', '.join(WEB_EVENT_TYPES)}",
+        )
+        r.unique_in_increment(["event_id"])
+
+    def campaigns(r: _Rules) -> None:
+        r.ordered("ends_after_start", "ended_at", "started_at", "a campaign ends after it starts")
+
+    def messages(r: _Rules) -> None:
+        r.event_time("occurred_at")
+        r.in_set(
+            "event_type_known",
+            "event_type_kind",
+            MESSAGE_EVENT_TYPES,
+            f"event_type is one of {', '.join(MESSAGE_EVENT_TYPES)}",
+        )
+        r.unique_in_increment(["message_id"])
+
+    def tickets(r: _Rules) -> None:
+        r.impossible_values(
+            "csat_score_in_range", "csat_score", "CSAT scores are 1-5", min_value=1, max_value=5
+        )
+        r.impossible_values(
+            "queue_seconds_not_negative", "queue_seconds", "queue times are >= 0", min_value=0
+        )
+        r.event_time("created_at")
+        r.in_set(
+            "channel_known", "channel_kind", TICKET_CHANNELS, "channel is phone, chat or email"
+        )
+        r.ordered(
+            "resolved_after_created", "resolved_at", "created_at", "tickets resolve after creation"
+        )
+
+    def responses(r: _Rules) -> None:
+        r.impossible_values(
+            "nps_score_in_range",
+            "score",
+            "NPS scores are 0-10",
+            min_value=0,
+            max_value=10,
+            row_condition='survey_kind=="nps"',
+            condition_parser="pandas",
+        )
+        r.impossible_values(
+            "csat_score_in_range",
+            "score",
+            "CSAT scores are 1-5",
+            min_value=1,
+            max_value=5,
+            row_condition='survey_kind=="csat"',
+            condition_parser="pandas",
+        )
+        r.event_time("submitted_at")
+        r.in_set("survey_type_known", "survey_kind", SURVEY_TYPES, "survey_type is nps or csat")
+        r.unique_in_increment(["response_id"])
+
+    def reviews(r: _Rules) -> None:
+        r.impossible_values(
+            "rating_in_range", "rating", "ratings are 1-5 stars", min_value=1, max_value=5
+        )
+        r.event_time("posted_at")
+        r.unique_in_increment(["review_id"])
+
+    def kind(column: str) -> str:
+        """A lower-cased, trimmed copy of a code column, as staging will read it."""
+        return f", lower(trim({column})) as {column}_kind"
+
+    return [
+        suite("crm__contacts", contacts),
+        suite("crm__leads", leads, "created_at"),
+        suite("ecommerce__customers", customers),
+        suite("ecommerce__orders", orders, "ordered_at", kind("channel")),
+        suite("ecommerce__order_items", order_items),
+        suite("ecommerce__products", products),
+        suite("web__events", events, "occurred_at", kind("event_type")),
+        suite("marketing__campaigns", campaigns),
+        suite("marketing__messages", messages, "occurred_at", kind("event_type")),
+        suite("support__tickets", tickets, "created_at", kind("channel")),
+        suite(
+            "surveys__responses",
+            responses,
+            "submitted_at",
+            ", lower(trim(survey_type)) as survey_kind",
+        ),
+        suite("feedback__reviews", reviews, "posted_at"),
+    ]
+
+
+# Tables with an event time: freshness compares each one's latest event with the freshest.
+EVENT_COLUMNS = {
+    "crm__leads": "created_at",
+    "ecommerce__orders": "ordered_at",
+    "web__events": "occurred_at",
+    "marketing__messages": "occurred_at",
+    "support__tickets": "created_at",
+    "surveys__responses": "submitted_at",
+    "feedback__reviews": "posted_at",
+}
+
+
+def freshness_sql(table: str, column: str) -> str:
+    latest_per_table = " union all ".join(
+        f"select max({c}) as latest from raw.{t}" for t, c in EVENT_COLUMNS.items()
+    )
+    return f"""
+        with
+            freshest as (select max(latest) as freshest_at from ({latest_per_table})),
+            latest as (select max({column}) as latest_event_at from raw.{table})
+        select
+            '{table}' as source_table,
+            latest_event_at,
+            freshest_at,
+            date_diff('minute', latest_event_at, freshest_at) / 1440.0 as lag_days
+        from latest cross join freshest
+    """
+
+
+def volume_sql(t: Thresholds) -> str:
+    """New files of the table against the median rows of the files loaded before them."""
+    return f"""
+        with files as (
+            select source_file, rows_landed, loaded_at
+            from audit.load_log
+            where source_table = $table and superseded_at is null
+        ),
+        earlier as (
+            select rows_landed from files where loaded_at <= $watermark
+            order by loaded_at desc limit {t.volume_baseline_files}
+        ),
+        baseline as (select median(rows_landed) as median_rows, count(*) as files from earlier)
+        select
+            files.source_file,
+            files.rows_landed,
+            baseline.median_rows as baseline_median_rows,
+            files.rows_landed / baseline.median_rows as rows_vs_baseline
+        from files cross join baseline
+        where files.loaded_at > $watermark
+            and baseline.files >= {t.volume_baseline_min_files}
+            and baseline.median_rows >= {t.volume_baseline_min_rows}
+        order by files.source_file
+    """
+
+
+def staging_suites(thresholds: Thresholds = THRESHOLDS) -> list[Suite]:
+    t = thresholds
+
+    def suite(model: str, build, derived: str = "") -> Suite:
+        rules = _Rules(t, datetime.now(UTC))
+        build(rules)
+        frames = {
+            ROWS: f"select *{derived} from staging.{model} as rows where _loaded_at > $watermark"
+        }
+        return Suite("staging", model, frames, tuple(rules.checks), description=f"staging.{model}")
+
+    def known(flag: str, column: str, relation: str, key: str | None = None) -> str:
+        """A flag column for referential coverage: null without a reference, else whether the
+        referenced record exists."""
+        return (
+            f", case when rows.{column} is not null then rows.{column} in "
+            f"(select {key or column} from staging.{relation}) end as {flag}"
+        )
+
+    def email(r: _Rules) -> None:
+        r.add(
+            "email_normalises",
+            "ExpectColumnValuesToBeInSet",
+            "delivered emails are shaped like an address (normalised, not dropped)",
+            column="has_valid_email",
+            value_set=[True],
+            mostly=t.min_valid_share,
+        )
+
+    def email_and_phone(r: _Rules) -> None:
+        email(r)
+        r.add(
+            "phone_normalises",
+            "ExpectColumnValuesToBeInSet",
+            "delivered phone numbers normalise to E.164",
+            column="has_valid_phone",
+            value_set=[True],
+            mostly=t.min_valid_share,
+        )
+
+    email_flag = ", case when email_raw is not null then email is not null end as has_valid_email"
+    phone_flag = ", case when phone_raw is not null then phone is not null end as has_valid_phone"
+
+    def orders(r: _Rules) -> None:
+        r.covered(
+            "customer_coverage",
+            "has_known_customer",
+            "customer_id",
+            "new orders' customers exist in the shop's customer list",
+        )
+
+    def order_items(r: _Rules) -> None:
+        r.covered(
+            "order_coverage",
+            "has_known_order",
+            "order_id",
+            "new order lines belong to a known order",
+        )
+        r.covered(
+            "product_coverage",
+            "has_known_product",
+            "product_id",
+            "new order lines sell a known product",
+        )
+
+    def leads(r: _Rules) -> None:
+        email(r)
+        r.covered(
+            "contact_coverage",
+            "has_known_contact",
+            "contact_id",
+            "new leads' contacts exist in the CRM",
+        )
+        r.ordered(
+            "converted_after_created", "converted_at", "created_at", "leads convert after creation"
+        )
+
+    def messages(r: _Rules) -> None:
+        r.covered(
+            "campaign_coverage",
+            "has_known_campaign",
+            "campaign_id",
+            "new email events belong to a known campaign",
+        )
+
+    def events(r: _Rules) -> None:
+        r.covered(
+            "product_coverage",
+            "has_known_product",
+            "product_id",
+            "products viewed on the web are known",
+        )
+
+    def tickets(r: _Rules) -> None:
+        email(r)
+        r.ordered(
+            "first_response_after_created",
+            "first_response_at",
+            "created_at",
+            "first responses come after the ticket",
+        )
+
+    def responses(r: _Rules) -> None:
+        email(r)
+        r.covered("order_coverage", "has_known_order", "order_id", "surveyed orders are known")
+
+    def reviews(r: _Rules) -> None:
+        email(r)
+        r.covered(
+            "product_coverage", "has_known_product", "product_id", "reviewed products are known"
+        )
+
+    def products(r: _Rules) -> None:
+        r.add(
+            "product_named",
+            "ExpectColumnValuesToNotBeNull",
+            "products have a name",
+            column="product_name",
+            mostly=t.min_valid_share,
+        )
+
+    def campaigns(r: _Rules) -> None:
+        r.add(
+            "campaign_channel_present",
+            "ExpectColumnValuesToNotBeNull",
+            "campaigns say which channel they ran on",
+            column="channel",
+            mostly=t.min_valid_share,
+        )
+
+    return [
+        suite("stg_crm__contacts", email_and_phone, email_flag + phone_flag),
+        suite(
+            "stg_crm__leads",
+            leads,
+            email_flag + known("has_known_contact", "contact_id", "stg_crm__contacts"),
+        ),
+        suite("stg_ecommerce__customers", email_and_phone, email_flag + phone_flag),
+        suite(
+            "stg_ecommerce__orders",
+            orders,
+            known("has_known_customer", "customer_id", "stg_ecommerce__customers"),
+        ),
+        suite(
+            "stg_ecommerce__order_items",
+            order_items,
+            known("has_known_order", "order_id", "stg_ecommerce__orders")
+            + known("has_known_product", "product_id", "stg_ecommerce__products"),
+        ),
+        suite("stg_ecommerce__products", products),
+        suite(
+            "stg_web__events",
+            events,
+            known("has_known_product", "product_id", "stg_ecommerce__products"),
+        ),
+        suite("stg_marketing__campaigns", campaigns),
+        suite(
+            "stg_marketing__messages",
+            messages,
+            known("has_known_campaign", "campaign_id", "stg_marketing__campaigns"),
+        ),
+        suite("stg_support__tickets", tickets, email_flag),
+        suite(
+            "stg_surveys__responses",
+            responses,
+            email_flag + known("has_known_order", "order_id", "stg_ecommerce__orders"),
+        ),
+        suite(
+            "stg_feedback__reviews",
+            reviews,
+            email_flag + known("has_known_product", "product_id", "stg_ecommerce__products"),
+        ),
+    ]
+
+
+def mart_suites(thresholds: Thresholds = THRESHOLDS, now: datetime | None = None) -> list[Suite]:
+    now = now or datetime.now(UTC)
+    latest = (now + thresholds.future_tolerance).replace(tzinfo=None)
+
+    def suite(mart: str, build, sql: str | None = None) -> Suite:
+        rules = _Rules(thresholds, now)
+        build(rules)
+        frames = {ROWS: sql or f"select * from marts.{mart}"}
+        return Suite(
+            "marts",
+            mart,
+            frames,
+            tuple(rules.checks),
+            incremental=False,
+            description=f"marts.{mart}",
+        )
+
+    def share(r: _Rules, *columns: str) -> None:
+        for column in columns:
+            r.between(
+                f"{column}_is_share",
+                column,
+                f"{column} is between 0 and 1",
+                min_value=0,
+                max_value=1,
+                severity="warn",
+            )
+
+    def not_negative(r: _Rules, *columns: str) -> None:
+        for column in columns:
+            r.between(
+                f"{column}_not_negative", column, f"{column} is >= 0", min_value=0, severity="warn"
+            )
+
+    def score(r: _Rules, column: str, low: float, high: float, what: str) -> None:
+        r.between(
+            f"{column}_in_range",
+            column,
+            f"{what} is {low:g} to {high:g}",
+            min_value=low,
+            max_value=high,
+            severity="warn",
+        )
+
+    def dim_customers(r: _Rules) -> None:
+        r.add(
+            "email_format",
+            "ExpectColumnValuesToMatchRegex",
+            "golden-record emails look like name@domain.tld",
+            "warn",
+            column="email",
+            regex=EMAIL_PATTERN,
+        )
+        r.add(
+            "phone_e164",
+            "ExpectColumnValuesToMatchRegex",
+            "golden-record phones are E.164 (+ and 7-15 digits)",
+            "warn",
+            column="phone",
+            regex=r"^\+[1-9][0-9]{6,14}$",
+        )
+        r.between(
+            "birth_date_plausible",
+            "birth_date",
+            "birth dates lie between 1900 and today",
+            min_value=midnight(thresholds.earliest_birth_date),
+            max_value=midnight(now.date()),
+            severity="warn",
+        )
+        r.between(
+            "linked_records_at_least_one",
+            "linked_records",
+            "every customer comes from at least one source record",
+            min_value=1,
+            severity="warn",
+        )
+
+    def identity_map(r: _Rules) -> None:
+        share(r, "match_confidence")
+        r.add(
+            "most_records_resolved",
+            "ExpectColumnValuesToNotBeNull",
+            "at least half the source records resolve to a customer",
+            "warn",
+            column="customer_id",
+            mostly=0.5,
+        )
+
+    def customer_360(r: _Rules) -> None:
+        not_negative(
+            r, "orders", "revenue", "average_order_value", "recency_days", "tenure_days", "sessions"
+        )
+        score(r, "last_nps_score", 0, 10, "the last NPS score")
+        score(r, "average_csat", 1, 5, "average CSAT")
+        score(r, "average_review_rating", 1, 5, "average review rating")
+        score(r, "average_sentiment", -1, 1, "average sentiment")
+        r.add(
+            "email_hash_is_sha256",
+            "ExpectColumnValuesToMatchRegex",
+            "email_hash is a hex SHA-256, never a raw email",
+            "warn",
+            column="email_hash",
+            regex=r"^[0-9a-f]{64}$",
+        )
+
+    def touchpoints(r: _Rules) -> None:
+        r.between(
+            "occurred_at_not_in_future",
+            "occurred_at",
+            "touchpoints are not in the future",
+            max_value=latest,
+            severity="warn",
+        )
+        r.add(
+            "customer_present",
+            "ExpectColumnValuesToNotBeNull",
+            "every touchpoint belongs to a customer",
+            "warn",
+            column="customer_id",
+        )
+
+    def lifecycle(r: _Rules) -> None:
+        r.ordered(
+            "exits_after_entry", "exited_at", "entered_at", "a stage is left after it is entered"
+        )
+
+    def funnel(r: _Rules) -> None:
+        share(r, "conversion_rate_from_previous", "conversion_rate_from_start", "drop_off_rate")
+        not_negative(r, "entrants", "drop_offs")
+
+    def kpis(r: _Rules) -> None:
+        not_negative(r, "revenue", "orders", "sessions")
+        share(r, "session_conversion_rate", "repeat_purchase_rate", "churn_rate", "email_open_rate")
+        score(r, "nps", -100, 100, "NPS")
+        score(r, "csat", 0, 100, "CSAT (% satisfied)")
+
+    def cohorts(r: _Rules) -> None:
+        share(r, "retention_rate")
+        r.ordered(
+            "retained_within_cohort",
+            "cohort_customers",
+            "retained_customers",
+            "a cohort retains at most its own customers",
+        )
+
+    def attribution(r: _Rules) -> None:
+        r.between(
+            "credit_sums_to_one",
+            "total_credit",
+            "each order's credit sums to 1 in every model",
+            min_value=0.999,
+            max_value=1.001,
+            severity="warn",
+        )
+
+    def ab_results(r: _Rules) -> None:
+        share(r, "open_rate", "click_rate", "conversion_rate", "conversion_rate_p_value")
+
+    def sales_trends(r: _Rules) -> None:
+        not_negative(r, "revenue", "orders")
+        share(r, "revenue_share")
+
+    def product_demand(r: _Rules) -> None:
+        not_negative(r, "demand_count")
+        share(r, "demand_share", "sales_share")
+
+    def feedback(r: _Rules) -> None:
+        share(r, "share_of_texts", "negative_share")
+        score(r, "average_sentiment", -1, 1, "average sentiment")
+        score(r, "nps", -100, 100, "NPS")
+
+    def channels(r: _Rules) -> None:
+        share(r, "success_rate", "failure_rate")
+        r.between(
+            "hour_of_day_valid",
+            "hour_of_day",
+            "hours are 0-23",
+            min_value=0,
+            max_value=23,
+            severity="warn",
+        )
+
+    def interests(r: _Rules) -> None:
+        share(r, "interest_rate", "overall_interest_rate")
+        not_negative(r, "affinity_index")
+
+    def loyalty(r: _Rules) -> None:
+        share(r, "share_of_customers", "repeat_rate", "share_of_revenue")
+        score(r, "nps", -100, 100, "NPS")
+
+    return [
+        suite("dim_customers", dim_customers),
+        suite("customer_identity_map", identity_map),
+        suite("customer_360", customer_360),
+        suite(
+            "fct_customer_touchpoints",
+            touchpoints,
+            "select customer_id, occurred_at from marts.fct_customer_touchpoints",
+        ),
+        suite("fct_lifecycle_stages", lifecycle),
+        suite(
+            "fct_order_attribution",
+            attribution,
+            "select order_id, attribution_model, sum(credit) as total_credit "
+            "from marts.fct_order_attribution group by order_id, attribution_model",
+        ),
+        suite("journey_funnel", funnel),
+        suite("kpi_daily", kpis),
+        suite("kpi_monthly", kpis),
+        suite("cohort_retention", cohorts),
+        suite("campaign_ab_results", ab_results),
+        suite("insight_sales_trends", sales_trends),
+        suite("insight_product_demand", product_demand),
+        suite("insight_feedback", feedback),
+        suite("insight_channels", channels),
+        suite("insight_interests", interests),
+        suite("insight_loyalty", loyalty),
+    ]
+
+
+def quality_suites(layer: Layer, thresholds: Thresholds = THRESHOLDS) -> list[Suite]:
+    """Every suite of one layer, with bounds relative to the clock now."""
+    if layer == "raw":
+        return raw_suites(thresholds)
+    if layer == "staging":
+        return staging_suites(thresholds)
+    if layer == "marts":
+        return mart_suites(thresholds)
+    raise ValueError(f"unknown layer {layer!r}; choose one of {', '.join(LAYERS)}")

@@ -1,0 +1,72 @@
+"""Every tunable number of the quality checks, in one place (docs/quality.md explains each).
+
+Change a bound here, not in a suite: the suites read these values when they are built, and the
+tests build suites from an instance of their own when they need other bounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    # Row-level rules (raw): a few failing rows are the odd bad record and are quarantined; more
+    # than both of these in one increment is a systemic break (a source changed its scale or
+    # format), which fails the check and blocks downstream with every row left where it is.
+    quarantine_tolerance_rows: int = 5
+    quarantine_tolerance_share: float = 0.05
+
+    # Timestamps may run ahead of the checking clock by this much (clock skew, time zones);
+    # beyond it they are impossible. Before `earliest_event_date` they are placeholder dates.
+    future_tolerance: timedelta = timedelta(days=1)
+    earliest_event_date: date = date(1990, 1, 1)
+    earliest_birth_date: date = date(1900, 1, 1)
+
+    # Share of values that must match a format (emails, phones) or a value set (event types,
+    # channels, survey types) in an increment: below it the source has changed, not a row.
+    min_valid_share: float = 0.95
+
+    # Referential coverage: share of new records whose reference (an order's customer, an order
+    # item's order) is known. Late-arriving parents make 100 % too strict.
+    min_reference_coverage: float = 0.95
+
+    # Volume: each new file's rows against the median of the table's previous files. Checked only
+    # once there are `volume_baseline_min_files` earlier files with a median of at least
+    # `volume_baseline_min_rows` rows (small feeds vary too much to judge).
+    volume_min_ratio: float = 0.1
+    volume_max_ratio: float = 20.0
+    volume_baseline_files: int = 30
+    volume_baseline_min_files: int = 7
+    volume_baseline_min_rows: int = 20
+    # Feeds with a steady daily flow. Dimension exports (contacts, customers, products,
+    # campaigns) come as backfills and change sets, and email sends in campaign bursts (one file
+    # 1,400 rows, the next 4): for those a file's size says nothing about its completeness.
+    volume_tables: tuple[str, ...] = (
+        "ecommerce__orders",
+        "ecommerce__order_items",
+        "web__events",
+        "support__tickets",
+        "surveys__responses",
+        "feedback__reviews",
+    )
+
+    # Freshness: how many days a source's latest event may lag the freshest source in the
+    # warehouse ("now" in the data, so a replayed or simulated history is judged fairly).
+    freshness_max_lag_days: float = 3.0
+    freshness_max_lag_days_by_table: dict[str, float] = field(
+        default_factory=lambda: {
+            # sparse feeds: a few records a day even for a large business
+            "crm__leads": 7.0,
+            "support__tickets": 7.0,
+            "surveys__responses": 7.0,
+            "feedback__reviews": 14.0,
+        }
+    )
+
+    def freshness_max_lag_days_for(self, table: str) -> float:
+        return self.freshness_max_lag_days_by_table.get(table, self.freshness_max_lag_days)
+
+
+THRESHOLDS = Thresholds()
