@@ -158,8 +158,10 @@ def prepare_columns(X: pd.DataFrame, numeric: list[str], categorical: list[str])
         prepared[column] = pd.to_numeric(X[column], errors="coerce").astype("float64")
     for column in categorical:
         values = X[column]
-        text = values.astype(object).map(str, na_action="ignore")
-        prepared[column] = text.where(values.notna(), np.nan).astype(object)
+        if not isinstance(values.dtype, pd.StringDtype):  # numbers, booleans, mixed objects
+            values = values.astype(object).map(str, na_action="ignore")
+        text = values.to_numpy(dtype=object, na_value=np.nan)
+        prepared[column] = pd.Series(text, index=X.index, dtype=object)  # not inferred as str
     return pd.DataFrame(prepared, index=X.index)
 
 

@@ -46,7 +46,8 @@ import scipy.sparse as sparse
 HALF_LIFE_DAYS = 180.0
 POPULAR_WINDOW_DAYS = 90
 MIN_CO_CUSTOMERS = 2
-BATCH_CELLS = 20_000_000
+NEIGHBOURS = 200
+BATCH_CELLS = 5_000_000
 WEIGHTS = {"co_purchase": 1.0, "co_view": 0.5, "category": 0.3, "repeat": 1.0, "popular": 1.0}
 SOURCES = tuple(WEIGHTS)
 OFFER_COLUMNS = ["customer_id", "rank", "product_id", "category", "score", "source"]
@@ -115,7 +116,7 @@ def recommend(
         }
         parts["category"] = (affinity[rows] @ within_category).toarray()
         parts["repeat"] = bought[rows].toarray()
-        parts["popular"] = np.broadcast_to(popularity, (rows.stop - rows.start, len(products)))
+        parts["popular"] = popularity
         blocks.append(_top_k(parts, weights, k, bought[rows] if exclude_purchased else None, start))
     found = pd.concat(blocks, ignore_index=True)
     return pd.DataFrame(
@@ -308,18 +309,18 @@ def attach_campaigns(
 
 
 def _top_k(parts, weights, k, exclude, offset) -> pd.DataFrame:
-    """Blend the terms (each scaled to max 1 per customer) and keep the k best per customer."""
-    total = np.zeros(parts["popular"].shape)
-    strongest = np.zeros(parts["popular"].shape)
-    source = np.zeros(parts["popular"].shape, dtype=np.int8)
-    for index, name in enumerate(SOURCES):
+    """Blend the terms (each scaled to max 1 per customer) and keep the k best per customer.
+
+    `parts` holds dense customers × products blocks (scaled in place) and "popular", one row
+    for everyone."""
+    popular = parts["popular"] / max(parts["popular"].max(), np.finfo(float).tiny)
+    total = np.tile(weights["popular"] * popular, (len(parts["repeat"]), 1))
+    for name in SOURCES[:-1]:
         part = parts[name]
         scale = part.max(axis=1, keepdims=True)
-        weighted = weights[name] * np.divide(part, scale, out=np.zeros(part.shape), where=scale > 0)
-        total += weighted
-        stronger = weighted > strongest
-        strongest = np.where(stronger, weighted, strongest)
-        source = np.where(stronger, index, source)
+        np.divide(part, scale, out=part, where=scale > 0)
+        part *= weights[name]
+        total += part
     if exclude is not None:
         total[exclude.nonzero()] = -np.inf
     take = min(k, total.shape[1])
@@ -330,13 +331,18 @@ def _top_k(parts, weights, k, exclude, offset) -> pd.DataFrame:
     columns = best.ravel()
     scores = total[rows, columns]
     keep = np.isfinite(scores)
+    rows, columns, scores = rows[keep], columns[keep], scores[keep]
+    contributions = np.stack(
+        [parts[name][rows, columns] for name in SOURCES[:-1]]
+        + [weights["popular"] * popular[columns]]
+    )
     return pd.DataFrame(
         {
-            "customer": rows[keep] + offset,
+            "customer": rows + offset,
             "rank": np.tile(np.arange(1, take + 1), total.shape[0])[keep],
-            "product": columns[keep],
-            "score": scores[keep],
-            "source": np.array(SOURCES, dtype=object)[source[rows, columns]][keep],
+            "product": columns,
+            "score": scores,
+            "source": np.array(SOURCES, dtype=object)[contributions.argmax(axis=0)],
         }
     )
 
@@ -368,7 +374,18 @@ def _cosine(history: sparse.csr_matrix) -> sparse.csr_matrix:
     norm = np.sqrt(np.asarray(bought.sum(axis=0)).ravel())
     norm[norm == 0] = 1
     inverse = sparse.diags(1 / norm)
-    return (inverse @ together @ inverse).tocsr()
+    return _nearest((inverse @ together @ inverse).tocsr(), NEIGHBOURS)
+
+
+def _nearest(similarity: sparse.csr_matrix, neighbours: int) -> sparse.csr_matrix:
+    """Each row's `neighbours` largest entries: a history item passes its
+    score to its closest items only, which keeps customers × items products sparse."""
+    coo = similarity.tocoo()
+    order = np.lexsort((-coo.data, coo.row))
+    row, column, value = coo.row[order], coo.col[order], coo.data[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    keep = rank < neighbours
+    return sparse.csr_matrix((value[keep], (row[keep], column[keep])), shape=similarity.shape)
 
 
 def _category_affinity(events, interests, customers, categories, category_of_product):
