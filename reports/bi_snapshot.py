@@ -1,7 +1,7 @@
 """The BI snapshot: the warehouse's BI-facing tables, copied after each run into files that BI
 tools open read-only while the next run writes the warehouse.
 
-    <directory>/binesh_bi.duckdb   one DuckDB file in storage format v1.4.0 (DuckDB 1.4+ drivers)
+    <directory>/binesh_bi.duckdb   one DuckDB file that DuckDB 1.x drivers open (storage v1.0.0)
     <directory>/parquet            a symlink to parquet-<version>/: <schema>/<table>.parquet
 
 Both are written under names no reader uses, then swapped in with one rename each (os.replace),
@@ -25,7 +25,9 @@ DATABASE_FILE = "binesh_bi.duckdb"
 PARQUET_LINK = "parquet"
 PARQUET_VERSION_PREFIX = "parquet-"
 # DuckDB 2.0 writes storage format v2 by default, which DuckDB 1.x (most BI drivers) cannot open.
-STORAGE_VERSION = "v1.4.0"
+# The v1.0.0 format (storage number 64) opens in every DuckDB from 0.10 to 1.4 and later; v1.4.0
+# (number 67) would shut out the many drivers that still embed DuckDB 1.0 to 1.3.
+STORAGE_VERSION = "v1.0.0"
 
 # The public marts (reports/contract.py), every ML table, and the audit tables that say how
 # fresh and how clean the data is. marts.dim_customers holds names, emails, phones and streets

@@ -8,7 +8,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.dbt import staging_and_identity_input_models, warehouse_models
+from orchestration.defs import dbt as dbt_models
+from orchestration.defs import ml as ml_models
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import dbt_project
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
@@ -16,8 +17,15 @@ from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
 from reports.locations import bi_directory, dbt_docs_directory
 
-DBT_ASSET_KEYS = sorted(staging_and_identity_input_models.keys | warehouse_models.keys)
+# Every dbt model, whichever of the dbt steps builds it.
+DBT_ASSET_KEYS = sorted(
+    {key for assets in dbt_models.defs.assets for key in assets.keys}, key=lambda key: key.path
+)
 MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
+# Every ML asset: the scores (ml.* tables) and the models they come from.
+ML_KEYS = sorted(
+    {key for assets in ml_models.defs.assets for key in assets.keys}, key=lambda key: key.path
+)
 
 
 @dg.asset(
@@ -25,7 +33,7 @@ MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
     group_name="reports",
     kinds={"duckdb", "parquet"},
     pool=WAREHOUSE_POOL,
-    deps=MART_KEYS,
+    deps=[*MART_KEYS, *ML_KEYS],
     description=(
         "The BI-facing tables (the public marts but dim_customers, which holds personal data; "
         "the ML tables; audit.load_log and audit.quality_results) copied into a DuckDB file that "

@@ -72,6 +72,9 @@ def test_it_carries_public_marts_ml_and_load_log_but_no_personal_data(warehouse,
 
 def test_duckdb_14_opens_the_snapshot_but_not_the_warehouse(warehouse, tmp_path):
     snapshot = publish_bi_snapshot(warehouse, tmp_path / "bi", MARTS)
+    # The file header's storage number: 64 is what DuckDB 0.10 to 1.1 write and every 1.x reads.
+    header = snapshot.database.read_bytes()[:20]
+    assert header[8:12] == b"DUCK" and int.from_bytes(header[12:20], "little") == 64
     python = duckdb_14_python()
     read = subprocess.run(
         [
