@@ -61,10 +61,13 @@ def test_the_report_and_the_dashboard_are_exposures_of_real_marts(manifest):
     assert exposures["insight_report"]["type"] == "analysis"
     assert exposures["marketing_dashboard"]["type"] == "dashboard"
     marts = {node["unique_id"] for node in public_marts(manifest).values()}
-    report_marts = set(exposures["insight_report"]["depends_on"]["nodes"])
+    report_inputs = set(exposures["insight_report"]["depends_on"]["nodes"])
+    report_marts = {name for name in report_inputs if name.startswith("model.")}
     assert report_marts <= marts
+    assert "source.binesh.ml.churn_predictions" in report_inputs
     assert {"model.binesh.customer_360", "model.binesh.journey_funnel"} <= report_marts
-    assert {f"model.binesh.{name}" for name in public_marts(manifest) if name.startswith("kpi_")}
+    kpi_marts = {f"model.binesh.{name}" for name in public_marts(manifest) if name[:4] == "kpi_"}
+    assert kpi_marts and kpi_marts <= report_marts
     assert set(exposures["marketing_dashboard"]["depends_on"]["nodes"]) <= marts
 
 
