@@ -107,7 +107,7 @@ class _Rules:
         t = self.thresholds
         latest = (self.now + t.future_tolerance).replace(tzinfo=None)
         self.impossible_values(
-            f"{column}_not_in_future",
+            f"{column}_plausible",
             column,
             f"{column} is at most {t.future_tolerance.days} day(s) ahead of the checking clock "
             f"and not before {t.earliest_event_date.isoformat()}",

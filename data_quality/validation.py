@@ -354,7 +354,7 @@ def move_to_quarantine(con: duckdb.DuckDBPyConnection, suite: Suite, rows: pd.Da
                 message = left(concat_ws('; ', log.message, moved.reasons), 1000)
             from (
                 select _load_id, count(*) as rows,
-                    string_agg(distinct regexp_replace(reason, ': "[^"]*" fails', ' fails', 'g'),
+                    string_agg(distinct regexp_replace(reason, '"[^"]*"', '…', 'g'),
                         '; ') as reasons
                 from failing_rows group by _load_id
             ) as moved
