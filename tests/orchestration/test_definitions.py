@@ -117,6 +117,99 @@ ML_CHECKS = {
 }
 
 
+# Data quality (orchestration/defs/quality.py): the GX suites of data_quality/suites.py as asset
+# checks, asset -> check names. Raw and staging checks block downstream; mart checks warn.
+QUALITY_CHECKS = {
+    "raw/crm__contacts": (
+        "email_format date_of_birth_plausible created_at_plausible updated_at_plausible"
+    ),
+    "raw/crm__leads": "email_format created_at_plausible converted_at_plausible freshness",
+    "raw/ecommerce__customers": "email_format date_of_birth_plausible created_at_plausible",
+    "raw/ecommerce__orders": (
+        "amount_not_negative discount_not_negative ordered_at_plausible channel_known "
+        "currency_code order_id_unique file_volume freshness"
+    ),
+    "raw/ecommerce__order_items": (
+        "quantity_positive unit_price_not_negative order_id_product_id_unique file_volume"
+    ),
+    "raw/ecommerce__products": "price_not_negative",
+    "raw/web__events": (
+        "occurred_at_plausible event_type_known event_id_unique file_volume freshness"
+    ),
+    "raw/marketing__campaigns": "ends_after_start",
+    "raw/marketing__messages": "occurred_at_plausible event_type_known message_id_unique freshness",
+    "raw/support__tickets": (
+        "csat_score_in_range queue_seconds_not_negative created_at_plausible "
+        "channel_known resolved_after_created file_volume freshness"
+    ),
+    "raw/surveys__responses": (
+        "nps_score_in_range csat_score_in_range submitted_at_plausible "
+        "survey_type_known response_id_unique file_volume freshness"
+    ),
+    "raw/feedback__reviews": (
+        "rating_in_range posted_at_plausible review_id_unique file_volume freshness"
+    ),
+    "staging/stg_crm__contacts": "email_normalises phone_normalises",
+    "staging/stg_crm__leads": "email_normalises contact_coverage converted_after_created",
+    "staging/stg_ecommerce__customers": "email_normalises phone_normalises",
+    "staging/stg_ecommerce__orders": "customer_coverage",
+    "staging/stg_ecommerce__order_items": "order_coverage product_coverage",
+    "staging/stg_ecommerce__products": "product_named",
+    "staging/stg_web__events": "product_coverage",
+    "staging/stg_marketing__campaigns": "campaign_channel_present",
+    "staging/stg_marketing__messages": "campaign_coverage",
+    "staging/stg_support__tickets": "email_normalises first_response_after_created",
+    "staging/stg_surveys__responses": "email_normalises order_coverage",
+    "staging/stg_feedback__reviews": "email_normalises product_coverage",
+    "marts/dim_customers": (
+        "email_format phone_e164 birth_date_plausible linked_records_at_least_one"
+    ),
+    "marts/customer_identity_map": "match_confidence_is_share most_records_resolved",
+    "marts/customer_360": (
+        "orders_not_negative revenue_not_negative average_order_value_not_negative "
+        "recency_days_not_negative tenure_days_not_negative sessions_not_negative "
+        "last_nps_score_in_range average_csat_in_range average_review_rating_in_range "
+        "average_sentiment_in_range email_hash_is_sha256"
+    ),
+    "marts/fct_customer_touchpoints": "occurred_at_not_in_future customer_present",
+    "marts/fct_lifecycle_stages": "exits_after_entry",
+    "marts/fct_order_attribution": "credit_sums_to_one",
+    "marts/journey_funnel": (
+        "conversion_rate_from_previous_is_share conversion_rate_from_start_is_share "
+        "drop_off_rate_is_share entrants_not_negative drop_offs_not_negative"
+    ),
+    "marts/kpi_daily": (
+        "revenue_not_negative orders_not_negative sessions_not_negative "
+        "session_conversion_rate_is_share repeat_purchase_rate_is_share "
+        "churn_rate_is_share email_open_rate_is_share nps_in_range csat_in_range"
+    ),
+    "marts/kpi_monthly": (
+        "revenue_not_negative orders_not_negative sessions_not_negative "
+        "session_conversion_rate_is_share repeat_purchase_rate_is_share "
+        "churn_rate_is_share email_open_rate_is_share nps_in_range csat_in_range"
+    ),
+    "marts/cohort_retention": "retention_rate_is_share retained_within_cohort",
+    "marts/campaign_ab_results": (
+        "open_rate_is_share click_rate_is_share conversion_rate_is_share "
+        "conversion_rate_p_value_is_share"
+    ),
+    "marts/insight_sales_trends": "revenue_not_negative orders_not_negative revenue_share_is_share",
+    "marts/insight_product_demand": (
+        "demand_count_not_negative demand_share_is_share sales_share_is_share"
+    ),
+    "marts/insight_feedback": (
+        "share_of_texts_is_share negative_share_is_share average_sentiment_in_range nps_in_range"
+    ),
+    "marts/insight_channels": "success_rate_is_share failure_rate_is_share hour_of_day_valid",
+    "marts/insight_interests": (
+        "interest_rate_is_share overall_interest_rate_is_share affinity_index_not_negative"
+    ),
+    "marts/insight_loyalty": (
+        "share_of_customers_is_share repeat_rate_is_share share_of_revenue_is_share nps_in_range"
+    ),
+}
+
+
 def expected_asset_keys() -> set[str]:
     """Every asset key the definitions must have (tests/orchestration/test_ui.py reuses it)."""
     expected = {f"raw/{t.qualified_name}" for t in LANDING_TABLES}
@@ -226,3 +319,17 @@ def test_ml_runs_between_its_feature_marts_and_customer_360(defs):
     assert defs.resolve_job_def("build_warehouse")
     checks = {f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys}
     assert ML_CHECKS <= checks
+
+
+def test_quality_suites_are_asset_checks_in_the_build_job(defs):
+    from orchestration.defs import quality
+
+    expected = {
+        f"{asset}:{name}" for asset, names in QUALITY_CHECKS.items() for name in names.split()
+    }
+    specs = [spec for checks in quality.defs.asset_checks for spec in checks.check_specs]
+    assert {f"{spec.asset_key.to_user_string()}:{spec.name}" for spec in specs} == expected
+    assert all(spec.blocking == (spec.asset_key.path[0] != "marts") for spec in specs)
+    job = defs.resolve_job_def("build_warehouse")  # its selection includes every check
+    steps = set(job.graph.node_dict)
+    assert {"raw_quality_checks", "staging_quality_checks", "marts_quality_checks"} <= steps
