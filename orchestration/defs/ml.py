@@ -360,15 +360,17 @@ TRAINING_ASSETS = [
     ),
 ]
 
+MODEL_NAMES = ("segmentation", "lead_scoring", "churn", "clv", "next_best_offer")
+SCORING_ASSETS = [
+    customer_segments,
+    lead_scores,
+    churn_predictions,
+    clv_predictions,
+    next_best_offers,
+]
+
 defs = dg.Definitions(
-    assets=[
-        *TRAINING_ASSETS,
-        customer_segments,
-        lead_scores,
-        churn_predictions,
-        clv_predictions,
-        next_best_offers,
-    ],
+    assets=[*TRAINING_ASSETS, *SCORING_ASSETS],
     asset_checks=[features_are_point_in_time],
     resources={"model_store": ModelStore(warehouse=dg.EnvVar("BINESH_WAREHOUSE"))},
 )

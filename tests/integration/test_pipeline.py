@@ -138,3 +138,47 @@ def test_the_status_snapshot_holds_one_current_version_per_customer(env, built):
             "(select count(*) from marts.dim_customers) from snapshots.customer_status_snapshot"
         ).fetchone()
     assert current == customers > 0
+
+
+ML_TABLES = (
+    "customer_segments",
+    "lead_scores",
+    "churn_predictions",
+    "clv_predictions",
+    "next_best_offers",
+)
+
+
+def test_the_ml_tables_carry_as_of_and_model_version_and_sane_scores(env, built):
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        latest_day = con.execute(
+            "select max(ordered_date) from marts.ml_customer_orders"
+        ).fetchone()
+        for table in ML_TABLES:
+            assert f"ml.{table}" in built, table
+            columns = {row[0] for row in con.execute(f"describe ml.{table}").fetchall()}
+            assert {"as_of", "model_version"} <= columns, table
+            unversioned = con.execute(
+                f"select count(*) from ml.{table} where as_of is null or model_version is null"
+            ).fetchone()[0]
+            assert unversioned == 0, table
+        buyers = con.execute("select count(distinct customer_id) from marts.ml_customer_orders")
+        buyers = buyers.fetchone()[0]
+        clv = con.execute(
+            "select count(*), count(distinct customer_id), min(p_alive), max(p_alive), "
+            "min(expected_value), max(as_of) from ml.clv_predictions"
+        ).fetchone()
+        churn = con.execute(
+            "select count(*), min(churn_probability), max(churn_probability), "
+            "count(distinct risk_band) from ml.churn_predictions"
+        ).fetchone()
+    assert clv[0] == clv[1] == buyers > 0
+    assert 0 <= clv[2] <= clv[3] <= 1 and clv[4] >= 0
+    assert clv[5] >= latest_day[0]  # as_of defaults to the latest data day
+    assert churn[0] == buyers and 0 <= churn[1] <= churn[2] <= 1
+
+
+def test_evaluate_ml_reports_every_model(env, built):
+    report = json.loads(binesh(env, "evaluate", "ml", "--json"))
+    assert {"segments", "lead scoring", "churn", "clv", "next best offer"} <= set(report)
+    assert -1 <= report["segments"]["ARI clusters vs personas"] <= 1

@@ -1,0 +1,120 @@
+"""The ML assets, run by Dagster on a small simulation built by `binesh run`: artifacts are
+versioned on disk with their metadata, scoring assets take the trained artifacts as inputs,
+the UI metadata carries figures and plots, and the checks report (and catch leakage)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from ml.pipeline.checks import leakage_findings
+from orchestration.defs import ml
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BINESH = str(Path(sys.executable).with_name("binesh"))
+ML_ASSETS = [*ml.TRAINING_ASSETS, *ml.SCORING_ASSETS]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("ml_assets")
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
+    env = dict(
+        os.environ,
+        BINESH_LANDING_DIR=str(root / "landing"),
+        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
+        DAGSTER_HOME=str(dagster_home),
+    )
+    for args in (
+        ["simulate", "--customers", "500", "--days", "240", "--seed", "8"],
+        ["run", "--churn-horizon-days", "60"],
+    ):
+        done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, f"binesh {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return root / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def materialized(warehouse):
+    return dg.materialize(
+        ML_ASSETS,
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "model_store": ml.ModelStore(warehouse=str(warehouse)),
+        },
+    )
+
+
+def test_training_writes_versioned_artifacts_that_scoring_uses(warehouse, materialized):
+    assert materialized.success
+    events = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in materialized.get_asset_materialization_events()
+    }
+    for model in ml.MODEL_NAMES:
+        metadata = events[f"ml/{model}_model"]
+        folder = Path(metadata["artifact_path"].value)
+        version = metadata["model_version"].value
+        assert folder == warehouse.parent / "models" / model / version
+        described = json.loads((folder / "metadata.json").read_text())
+        assert {"version", "as_of", "data_hash", "method", "training_window"} <= set(described)
+        assert (folder / "model.joblib").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        versions = dict(
+            con.execute(
+                "select 'churn', any_value(model_version) from ml.churn_predictions union all "
+                "select 'clv', any_value(model_version) from ml.clv_predictions"
+            ).fetchall()
+        )
+    assert versions["churn"] == events["ml/churn_model"]["model_version"].value
+    assert versions["clv"] == events["ml/clv_model"]["model_version"].value
+
+
+def test_the_ui_shows_figures_and_plots_and_the_checks_report(materialized):
+    churn = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in materialized.get_asset_materialization_events()
+    }["ml/churn_model"]
+    assert churn["method"].value == "logistic_regression"
+    assert 0.5 < churn["validation.model.roc_auc"].value <= 1
+    for plot in ("plot_roc", "plot_calibration", "plot_lift"):
+        assert "data:image/png;base64," in churn[plot].value
+    checks = {
+        (check.asset_key.to_user_string(), check.check_name): check
+        for check in materialized.get_asset_check_evaluations()
+    }
+    assert checks[("ml/churn_model", "beats_baseline")].passed
+    assert checks[("ml/next_best_offer_model", "beats_baseline")].passed
+    # the same data as `binesh run` scored: the same versions, so no drift
+    assert checks[("ml/churn_predictions", "score_distribution_stable")].passed
+    assert checks[("ml/churn_predictions", "score_distribution_stable")].metadata[
+        "population_stability_index"
+    ].value == pytest.approx(0)
+
+
+def test_the_leakage_check_catches_a_feature_that_counts_a_later_sale(warehouse, tmp_path):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert leakage_findings(con) == []
+    leaky = tmp_path / "leaky.duckdb"
+    shutil.copy(warehouse, leaky)
+    with duckdb.connect(str(leaky)) as con:
+        con.execute(
+            "update marts.ml_customer_features set orders = orders + 1 "
+            "where cutoff_name = 'churn_training' and customer_id in "
+            "(select customer_id from marts.ml_customer_labels where not is_churned limit 5)"
+        )
+        findings = leakage_findings(con)
+    assert findings and "differ from the sales up to their cutoff" in findings[0]
