@@ -280,7 +280,10 @@ class Validation:
 
 
 def validate_over_time(
-    X: pd.DataFrame, y: np.ndarray | pd.Series, time: np.ndarray | pd.Series, test_share=0.25
+    X: pd.DataFrame,
+    y: np.ndarray | pd.Series,
+    time: np.ndarray | pd.Series,
+    test_share: float = 0.25,
 ) -> Validation:
     """Fit build_model on the rows before the (1 - test_share) quantile of `time`, measure after.
 
