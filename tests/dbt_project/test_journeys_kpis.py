@@ -1,8 +1,9 @@
 """Journeys and KPIs, built for real: incremental builds equal a full refresh.
 
 A small simulation is built with `binesh run`, extended with append_days() (whose files carry
-late-arriving events, dated before the first build's last day) and built again, so the
-incremental models (int_web__sessions, int_journeys__touchpoints) take their incremental path.
+late-arriving events, dated before the first build's last day), given a re-delivered web events
+file and email messages file that dropped rows, and built again, so the incremental models
+(staging events and messages, sessions, touchpoints) take their incremental path.
 A copy of that warehouse is then rebuilt with `dbt run --full-refresh`: every journey and KPI
 mart, and both incremental models, must come out identical. The A/B p-values computed in SQL are
 checked against scipy on the same counts.
@@ -20,6 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from scipy.stats import norm
 
@@ -33,7 +35,12 @@ BINESH = str(Path(sys.executable).with_name("binesh"))
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 START_DATE, FIRST_DAYS, APPENDED_DAYS = date(2025, 3, 1), 20, 4
-INCREMENTAL_MODELS = ["intermediate.int_web__sessions", "intermediate.int_journeys__touchpoints"]
+INCREMENTAL_MODELS = [
+    "staging.stg_web__events",
+    "staging.stg_marketing__messages",
+    "intermediate.int_web__sessions",
+    "intermediate.int_journeys__touchpoints",
+]
 MARTS = [
     "marts.fct_customer_touchpoints",
     "marts.fct_lifecycle_stages",
@@ -63,6 +70,18 @@ def same_value(left, right) -> bool:
     return left == right
 
 
+def redeliver_without_first_rows(path: Path, rows: int = 25) -> None:
+    """A corrected export of an already loaded file: the same path, some rows gone."""
+    if path.suffix == ".parquet":
+        table = pq.read_table(path)
+        assert table.num_rows > rows
+        pq.write_table(table.slice(rows), path)
+    else:
+        lines = path.read_text().splitlines(keepends=True)
+        assert len(lines) > rows
+        path.write_text("".join(lines[rows:]))
+
+
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("journeys")
@@ -85,6 +104,9 @@ def warehouses(tmp_path_factory) -> dict[str, Path]:
         incremental, "(select max(session_ended_at) from intermediate.int_web__sessions)"
     )[0][0]
     append_days(landing, days=APPENDED_DAYS)
+    redeliver_without_first_rows(landing / "web" / "events" / f"{START_DATE}.parquet")
+    messages = (landing / "marketing" / "messages").glob("*.jsonl")
+    redeliver_without_first_rows(max(messages, key=lambda path: path.stat().st_size))
     run([BINESH, "run"], env)
 
     full_refresh = root / "full_refresh.duckdb"
@@ -99,6 +121,8 @@ def warehouses(tmp_path_factory) -> dict[str, Path]:
             "--target-path",
             str(root / "dbt_target"),
             "--select",
+            "stg_web__events",
+            "stg_marketing__messages",
             "int_web__sessions+",
             "int_journeys__touchpoints+",
         ],
@@ -141,6 +165,16 @@ def test_incremental_build_equals_full_refresh(warehouses, table):
     assert len(incremental) == len(full_refresh), table
     for left, right in zip(incremental, full_refresh, strict=True):
         assert all(map(same_value, left, right)), f"{table}: {left} != {right}"
+
+
+def test_rows_of_a_redelivered_file_that_dropped_them_are_gone(warehouses):
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        staged, raw = con.execute(
+            "select (select count(*) from staging.stg_web__events where _source_file = ?),"
+            " (select count(distinct event_id) from raw.web__events where _source_file = ?)",
+            [f"web/events/{START_DATE}.parquet"] * 2,
+        ).fetchone()
+    assert 0 < staged <= raw
 
 
 def test_attribution_credits_sum_to_one(warehouses):

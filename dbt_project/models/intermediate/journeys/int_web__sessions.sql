@@ -12,23 +12,37 @@
     events, when any of its events occurred within var('late_arrival_days') (3) of the latest
     session end already built, or was loaded after the previous build. Late events may merge or
     split sessions, so a visitor's sessions are replaced together and an incremental build equals
-    a full refresh.
+    a full refresh. The pre-hook deletes the sessions of visitors left without any event (a
+    re-delivered file took them back).
 #}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='visitor_key',
-        on_schema_change='fail',
-    )
-}}
-
 {%- set visitor_key -%}
     case
         when anonymous_id is not null then {{ dbt.concat(["'anonymous:'", "anonymous_id"]) }}
         else {{ dbt.concat(["'customer:'", "keyed_customer_id"]) }}
     end
 {%- endset %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='visitor_key',
+        on_schema_change='fail',
+        pre_hook="
+            {% if is_incremental() %}
+            delete from {{ this }}
+            where visitor_key not in (
+                select " ~ visitor_key ~ " from (
+                    select
+                        anonymous_id,
+                        case when anonymous_id is null then customer_id end as keyed_customer_id
+                    from {{ ref('stg_web__events') }}
+                    where anonymous_id is not null or customer_id is not null
+                ) as visitors
+            )
+            {% endif %}
+        ",
+    )
+}}
 
 with
 

@@ -1,8 +1,29 @@
+{#
+    Incremental (see macros/incremental_latest_wins.sql): only keys with newly loaded rows are
+    re-staged, from all their raw rows, so the result equals a full refresh.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='message_id',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_retracted_keys('marketing__messages', clean_text('message_id'), 'message_id') }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'marketing__messages') }}
+    where
+        {{ clean_text('message_id') }} is not null
+    {% if is_incremental() %}
+        and {{ clean_text('message_id') }} in (
+            {{ keys_to_restage('marketing__messages', clean_text('message_id'), 'message_id') }}
+        )
+    {% endif %}
 
 ),
 
