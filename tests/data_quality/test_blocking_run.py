@@ -1,0 +1,108 @@
+"""`binesh run` executes the quality checks, and a blocking failure stops what is downstream.
+
+A small simulation is built by the CLI as `make run` would; then the survey export switches its
+NPS to a 0-100 scale: every row still parses and types (the loader takes it), but the raw suite
+sees an impossible score in every row, blocks, and the run says why. A corrected re-delivery of
+the file unblocks the next run.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BINESH = str(Path(sys.executable).with_name("binesh"))
+BAD_FILE = "surveys/responses/zz-rescaled.csv"
+HEADER = "response_id,submitted_at,survey_type,score\n"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("quality-run")
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
+    return dict(
+        os.environ,
+        BINESH_LANDING_DIR=str(root / "landing"),
+        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
+        DAGSTER_HOME=str(dagster_home),
+    )
+
+
+def binesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+def query(env: dict[str, str], sql: str) -> list[tuple]:
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def deliver(env: dict[str, str], scores: list[int]) -> None:
+    path = Path(env["BINESH_LANDING_DIR"]) / BAD_FILE
+    rows = "".join(f"rescaled-{i},2025-02-10T10:00:00Z,nps,{s}\n" for i, s in enumerate(scores))
+    path.write_text(HEADER + rows, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def first_run(env) -> subprocess.CompletedProcess:
+    done = binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
+    assert done.returncode == 0, done.stderr
+    return binesh(env, "run")
+
+
+def test_a_clean_run_executes_every_layer_of_checks_and_prints_the_report(env, first_run):
+    assert first_run.returncode == 0, first_run.stdout[-3000:] + first_run.stderr[-3000:]
+    assert "Quality checks:" in first_run.stdout and "0 failed" in first_run.stdout
+    report = Path(env["BINESH_WAREHOUSE"]).parent / "reports" / "quality" / "latest.html"
+    assert f"Quality report  {report}" in first_run.stdout
+    assert report.exists()
+    layers = dict(query(env, "select layer, count(*) from audit.quality_results group by 1"))
+    assert set(layers) == {"raw", "staging", "marts"}
+
+
+@pytest.fixture(scope="module")
+def blocked_run(env, first_run) -> subprocess.CompletedProcess:
+    assert first_run.returncode == 0
+    deliver(env, [85, 90, 100, 70, 40, 95, 60, 88, 77, 99])
+    return binesh(env, "run")
+
+
+def test_a_blocking_failure_stops_downstream_and_says_why(env, blocked_run):
+    assert blocked_run.returncode == 1
+    assert "BLOCKING  raw.surveys__responses: nps_score_in_range" in blocked_run.stderr
+    assert "score=" in blocked_run.stderr and BAD_FILE in blocked_run.stderr
+    log = blocked_run.stdout + blocked_run.stderr
+    assert "Dependencies for step staging_and_identity_input_models failed" in log
+    # the rows are loaded into raw, but staging never saw them
+    assert query(
+        env, f"select count(*) from raw.surveys__responses where _source_file = '{BAD_FILE}'"
+    ) == [(10,)]  # noqa: E501
+    assert query(
+        env,
+        "select count(*) from staging.stg_surveys__responses where response_id like 'rescaled-%'",
+    ) == [(0,)]
+
+
+def test_a_corrected_redelivery_unblocks_the_next_run(env, blocked_run):
+    assert blocked_run.returncode == 1
+    deliver(env, [9, 10, 10, 7, 4, 9, 6, 8, 7, 9])
+    fixed = binesh(env, "run")
+    assert fixed.returncode == 0, fixed.stderr[-3000:]
+    assert query(
+        env,
+        "select count(*) from staging.stg_surveys__responses where response_id like 'rescaled-%'",
+    ) == [(10,)]
+    unbalanced = query(
+        env,
+        "select count(*) from audit.load_log where rows_landed <> rows_loaded + rows_quarantined",
+    )
+    assert unbalanced == [(0,)]
