@@ -39,7 +39,7 @@ def warehouse(tmp_path_factory) -> Path:
         DAGSTER_HOME=str(dagster_home),
     )
     for args in (
-        ["simulate", "--customers", "500", "--days", "240", "--seed", "8"],
+        ["simulate", "--customers", "500", "--days", "240", "--seed", "8", "--noise-rate", "0"],
         ["run", "--churn-horizon-days", "60"],
     ):
         done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
