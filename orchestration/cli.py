@@ -20,7 +20,7 @@ import duckdb
 from orchestration.project import DEFAULT_LANDING_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from reports.bi_snapshot import DATABASE_FILE
 from reports.dbt_docs import PAGE
-from reports.locations import bi_directory, dbt_docs_directory
+from reports.locations import bi_directory, dbt_docs_directory, insight_report_directory
 
 QUIET_ENVIRONMENT = {
     "DAGSTER_HOME": str(PROJECT_ROOT / "dagster_home"),
@@ -240,6 +240,7 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
     print(f"BI snapshot  {bi_directory(warehouse) / DATABASE_FILE} (Parquet: parquet/ beside it)")
     print(f"dbt docs     {dbt_docs_directory(warehouse) / PAGE}")
+    print(f"Insight report  {insight_report_directory(warehouse) / 'latest.html'}")
     print_status(warehouse, landing)
     print_quality_summary(warehouse, result.run_id)
     return 0

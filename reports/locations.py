@@ -12,3 +12,9 @@ def bi_directory(warehouse: Path) -> Path:
 def dbt_docs_directory(warehouse: Path) -> Path:
     """dbt's documentation site as one offline page, index.html (reports/dbt_docs.py)."""
     return warehouse.resolve().parent / "docs" / "dbt"
+
+
+def insight_report_directory(warehouse: Path) -> Path:
+    """The insight report: latest.html and runs/<run_id>.html (reports/insight_report.py),
+    beside the data-quality report (reports/quality)."""
+    return warehouse.resolve().parent / "reports" / "insight"

@@ -12,10 +12,13 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
+from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from ml.pipeline.plots import markdown_image
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import dbt_project
+from reports.insight_report import kpi_trend_png
 
 
 class BineshDbtTranslator(DagsterDbtTranslator):
@@ -62,8 +65,41 @@ def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: Db
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+):
+    build = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from with_kpi_trend_plot(context, build.stream(), warehouse)
+    if (error := build.get_error()) is not None:
+        raise error
+
+
+KPI_MONTHLY = dg.AssetKey(["marts", "kpi_monthly"])
+
+
+def with_kpi_trend_plot(context: dg.AssetExecutionContext, events, warehouse: DuckDBResource):
+    """The dbt build's events, with the headline KPIs' trend plot on kpi_monthly's
+    materialization. dbt holds the warehouse's lock until it exits, so kpi_monthly's output and
+    its test results (which must follow it) are held back until the event stream ends."""
+    held = []
+    for event in events:
+        key = (
+            context.asset_key_for_output(event.output_name)
+            if isinstance(event, dg.Output)
+            else getattr(event, "asset_key", None)
+        )
+        if key == KPI_MONTHLY:
+            held.append(event)
+        else:
+            yield event
+    for event in held:
+        if isinstance(event, dg.Output):
+            with warehouse.get_connection() as con:
+                png = kpi_trend_png(con)
+            if png is not None:
+                plot = dg.MetadataValue.md(markdown_image(png, "Headline KPIs by month"))
+                event = event.with_metadata({**event.metadata, "kpi_trends": plot})
+        yield event
 
 
 class MLCutoffConfig(dg.Config):

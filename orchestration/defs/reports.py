@@ -1,5 +1,5 @@
-"""What each run publishes for people and tools outside the warehouse (reports/): the BI snapshot
-and the dbt docs site, both beside the warehouse file (reports/locations.py)."""
+"""What each run publishes for people and tools outside the warehouse (reports/): the BI snapshot,
+the dbt docs site and the insight report, all beside the warehouse file (reports/locations.py)."""
 
 import json
 from pathlib import Path
@@ -15,7 +15,8 @@ from orchestration.project import dbt_project
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
 from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
-from reports.locations import bi_directory, dbt_docs_directory
+from reports.insight_report import build_insight_report
+from reports.locations import bi_directory, dbt_docs_directory, insight_report_directory
 
 # Every dbt model, whichever of the dbt steps builds it.
 DBT_ASSET_KEYS = sorted(
@@ -86,4 +87,42 @@ def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeRe
     )
 
 
-defs = dg.Definitions(assets=[bi_snapshot, dbt_docs])
+@dg.asset(
+    key=["reports", "insight_report"],
+    group_name="reports",
+    kinds={"html"},
+    pool=WAREHOUSE_POOL,
+    deps=[*MART_KEYS, *ML_KEYS],
+    description=(
+        "The insight report: the story of the customer base in charts (headline KPIs, the six "
+        "insights, funnel, retention, segments, churn risk, lead grades, CLV, A/B tests, data "
+        "quality), one self-contained HTML page per run that opens offline, also kept as "
+        "latest.html (docs/report.md)."
+    ),
+)
+def insight_report(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    # imported here: data_quality imports Great Expectations (seconds) at load time otherwise
+    from data_quality.report import report_directory as quality_report_directory
+
+    warehouse_file = Path(warehouse.database)
+    with warehouse.get_connection() as con:
+        report = build_insight_report(
+            con,
+            insight_report_directory(warehouse_file),
+            context.run.run_id,
+            quality_report=quality_report_directory(warehouse_file) / "latest.html",
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(report.latest)),
+            "run_page": dg.MetadataValue.path(str(report.page)),
+            "url": dg.MetadataValue.url(report.latest.as_uri()),
+            **{name: dg.MetadataValue.float(value) for name, value in report.headline.items()},
+            "absent_sections": dg.MetadataValue.json(report.absent_sections),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[bi_snapshot, dbt_docs, insight_report])

@@ -87,6 +87,9 @@ CUSTOMER_360_KEYS = {
 # What each run publishes beside the warehouse (orchestration/defs/reports.py).
 REPORTS_KEYS = {"reports/bi_snapshot", "reports/dbt_docs"}
 
+# The insight report (reports/insight_report.py).
+INSIGHT_REPORT_KEYS = {"reports/insight_report"}
+
 # ML (orchestration/defs/ml.py): point-in-time feature marts, trained models, ml.* tables.
 ML_FEATURE_MODELS = (
     "ml_feature_cutoffs",
@@ -219,6 +222,7 @@ def expected_asset_keys() -> set[str]:
     expected |= JOURNEYS_KEYS
     expected |= {"intermediate/int_customers__status", "snapshots/customer_status_snapshot"}
     expected |= REPORTS_KEYS
+    expected |= INSIGHT_REPORT_KEYS
     expected |= ML_KEYS
     return expected
 
