@@ -485,6 +485,6 @@ def stacked_bars(
     axes.grid(axis="y", visible=False)
     axes.grid(axis="x", visible=True)
     axes.set_xlabel(xlabel)
-    axes.legend(loc="lower right", ncols=len(stacks))
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(stacks))
     _style_axes(axes)
     return chart
