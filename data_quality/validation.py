@@ -250,7 +250,8 @@ def judge(
             return outcome(False, "error", *found, 0, observed, samples, message)
         message = f"{head}: {failing} of {checked} new rows fail and were quarantined{example}"
         return outcome(False, "warn", *found, failing, observed, samples, message, indexes)
-    if result["success"]:
+    within_rows = "mostly" in check.arguments and failing <= thresholds.share_tolerance_rows
+    if result["success"] or within_rows:
         within = f" ({failing} within tolerance{example})" if failing else ""
         return outcome(True, None, *found, 0, observed, samples, f"{head}: passed{within}")
     message = f"{head}: failed, {observed}{example}"

@@ -203,3 +203,23 @@ def test_a_collapsed_file_fails_the_volume_check_and_names_the_file(tmp_path):
         ]  # fmt: skip
     assert volume.severity == "error"
     assert "web/events/2025-01-09.csv (2 rows)" in volume.samples[0]
+
+
+@pytest.mark.parametrize(("unknown", "blocks"), [(3, False), (8, True)])
+def test_a_share_rule_judges_only_more_failing_rows_than_its_tolerance(tmp_path, unknown, blocks):
+    """3 unknown event types of 20 are 15 % but three stray rows; 8 are a changed source."""
+    landing, table = tmp_path / "landing", landing_table("web__events")
+    header = "event_id,occurred_at,event_type\n"
+    kinds = ["tap"] * unknown + ["page_view"] * (20 - unknown)
+    rows = "".join(f"e{i},2025-01-01T10:00:00Z,{kind}\n" for i, kind in enumerate(kinds))
+    land(landing, "web/events/2025-01-01.csv", header + rows)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_table(con, landing, table)
+        [known] = [
+            o
+            for o in run_suites(con, suite_of(table.qualified_name), "a")
+            if o.check.name == "event_type_known"
+        ]
+    assert known.failing_count == unknown
+    assert (known.severity == "error") is blocks
+    assert ("within tolerance" in known.message) is not blocks
