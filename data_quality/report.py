@@ -22,10 +22,6 @@ from data_quality.suites import LAYERS
 HISTORY_RUNS = 30
 
 
-def report_directory(warehouse: Path) -> Path:
-    return Path(warehouse).resolve().parent / "reports" / "quality"
-
-
 def build_quality_report(con: duckdb.DuckDBPyConnection, directory: Path, run_id: str) -> Path:
     """Write the report (and the quarantine CSVs it links to); returns latest.html."""
     directory = Path(directory)

@@ -20,7 +20,12 @@ import duckdb
 from orchestration.project import DEFAULT_LANDING_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from reports.bi_snapshot import DATABASE_FILE
 from reports.dbt_docs import PAGE
-from reports.locations import bi_directory, dbt_docs_directory, insight_report_directory
+from reports.locations import (
+    bi_directory,
+    dbt_docs_directory,
+    insight_report_directory,
+    quality_report_directory,
+)
 
 QUIET_ENVIRONMENT = {
     "DAGSTER_HOME": str(PROJECT_ROOT / "dagster_home"),
@@ -238,17 +243,25 @@ def run_command(args: argparse.Namespace) -> int:
         )
         return 1
     print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
-    print(f"BI snapshot  {bi_directory(warehouse) / DATABASE_FILE} (Parquet: parquet/ beside it)")
-    print(f"dbt docs     {dbt_docs_directory(warehouse) / PAGE}")
-    print(f"Insight report  {insight_report_directory(warehouse) / 'latest.html'}")
     print_status(warehouse, landing)
     print_quality_summary(warehouse, result.run_id)
+    print_outputs(warehouse)
     return 0
+
+
+def print_outputs(warehouse: Path) -> None:
+    """Where a run left what people open: pages, the BI snapshot, the UI."""
+    print("\nOpen")
+    print(f"  Insight report   {insight_report_directory(warehouse) / 'latest.html'}")
+    print(f"  Quality report   {quality_report_directory(warehouse) / 'latest.html'}")
+    print(f"  BI snapshot      {bi_directory(warehouse) / DATABASE_FILE} (and parquet/ beside it)")
+    print(f"  dbt docs         {dbt_docs_directory(warehouse) / PAGE}")
+    print("  Dagster UI       `make ui`, then http://127.0.0.1:3000")
 
 
 def print_quality_summary(warehouse: Path, run_id: str) -> None:
     """The run's quality checks in one line, every blocking failure in full, the report path."""
-    from data_quality.report import report_directory, run_totals
+    from data_quality.report import run_totals
 
     if not warehouse.exists():
         return
@@ -273,7 +286,7 @@ def print_quality_summary(warehouse: Path, run_id: str) -> None:
             "bound in data_quality/thresholds.py; failed increments are checked again next run.",
             file=sys.stderr,
         )
-    print(f"Quality report  {report_directory(warehouse) / 'latest.html'}")
+        print(f"Quality report  {quality_report_directory(warehouse) / 'latest.html'}")
 
 
 def quarantine_command(args: argparse.Namespace) -> int:
@@ -417,7 +430,6 @@ def print_status(warehouse: Path, landing: Path) -> None:
         print(f"  accounting: {balance}")
 
         print_headline_kpis(con)
-    print("\nOpen the Dagster UI with `make ui` (http://127.0.0.1:3000).")
 
 
 LAYER_ORDER = ("raw", "staging", "intermediate", "marts", "ml", "audit")

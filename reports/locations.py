@@ -15,6 +15,10 @@ def dbt_docs_directory(warehouse: Path) -> Path:
 
 
 def insight_report_directory(warehouse: Path) -> Path:
-    """The insight report: latest.html and runs/<run_id>.html (reports/insight_report.py),
-    beside the data-quality report (reports/quality)."""
+    """The insight report: latest.html and runs/<run_id>.html (reports/insight_report.py)."""
     return warehouse.resolve().parent / "reports" / "insight"
+
+
+def quality_report_directory(warehouse: Path) -> Path:
+    """The data-quality report: latest.html, runs/ and quarantine/ (data_quality/report.py)."""
+    return warehouse.resolve().parent / "reports" / "quality"

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import LAYERS, quality_suites
 from orchestration.defs.raw import WAREHOUSE_POOL
+from reports.locations import quality_report_directory
 
 BLOCKING_LAYERS = ("raw", "staging")
 
@@ -41,7 +42,7 @@ def build_quality_checks(layer: str) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suites of the {layer} layer (data_quality/suites.py).",
     )
     def quality_checks(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
-        from data_quality.report import build_quality_report, report_directory
+        from data_quality.report import build_quality_report
         from data_quality.validation import run_suites
 
         selected = context.selected_asset_check_keys
@@ -51,7 +52,7 @@ def build_quality_checks(layer: str) -> dg.AssetChecksDefinition:
         with warehouse.get_connection() as con:
             outcomes = run_suites(con, current, run_id=context.run.run_id)
             report = build_quality_report(
-                con, report_directory(Path(warehouse.database)), context.run.run_id
+                con, quality_report_directory(Path(warehouse.database)), context.run.run_id
             )
         context.log.info(f"quality report: {report}")
         for outcome in outcomes:

@@ -16,7 +16,12 @@ from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
 from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
 from reports.insight_report import build_insight_report
-from reports.locations import bi_directory, dbt_docs_directory, insight_report_directory
+from reports.locations import (
+    bi_directory,
+    dbt_docs_directory,
+    insight_report_directory,
+    quality_report_directory,
+)
 
 # Every dbt model, whichever of the dbt steps builds it.
 DBT_ASSET_KEYS = sorted(
@@ -103,9 +108,6 @@ def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeRe
 def insight_report(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    # imported here: data_quality imports Great Expectations (seconds) at load time otherwise
-    from data_quality.report import report_directory as quality_report_directory
-
     warehouse_file = Path(warehouse.database)
     with warehouse.get_connection() as con:
         report = build_insight_report(

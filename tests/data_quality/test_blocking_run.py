@@ -63,7 +63,7 @@ def test_a_clean_run_executes_every_layer_of_checks_and_prints_the_report(env, f
     assert first_run.returncode == 0, first_run.stdout[-3000:] + first_run.stderr[-3000:]
     assert "Quality checks:" in first_run.stdout and "0 failed" in first_run.stdout
     report = Path(env["BINESH_WAREHOUSE"]).parent / "reports" / "quality" / "latest.html"
-    assert f"Quality report  {report}" in first_run.stdout
+    assert f"Quality report   {report}" in first_run.stdout
     assert report.exists()
     layers = dict(query(env, "select layer, count(*) from audit.quality_results group by 1"))
     assert set(layers) == {"raw", "staging", "marts"}

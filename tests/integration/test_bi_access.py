@@ -150,5 +150,5 @@ def test_duckdb_14_reads_consistent_snapshots_while_a_run_writes(reads_during_a_
 def test_the_run_says_where_the_snapshot_and_the_docs_are(env, reads_during_a_run):
     _, output = reads_during_a_run
     warehouse = Path(env["BINESH_WAREHOUSE"])
-    assert f"BI snapshot  {bi_directory(warehouse) / DATABASE_FILE}" in output
-    assert f"dbt docs     {dbt_docs_directory(warehouse) / 'index.html'}" in output
+    assert f"BI snapshot      {bi_directory(warehouse) / DATABASE_FILE}" in output
+    assert f"dbt docs         {dbt_docs_directory(warehouse) / 'index.html'}" in output
