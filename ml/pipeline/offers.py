@@ -60,6 +60,7 @@ def train_offer_model(frames: FeatureFrames) -> ModelArtifact:
         "method": "co_occurrence_interests_popularity",
         "parameters": parameters,
         "features": ["purchases", "views and carts", "declared interests", "popularity"],
+        "training_window": {"events_until": frames.as_of.isoformat()},
     }
     orders = inputs["orders"]
     if orders.empty:

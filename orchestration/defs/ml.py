@@ -163,8 +163,16 @@ def write_scores(
             f"| {score_column} | rows |\n|---|---|\n"
             + "".join(f"| {value} | {count} |\n" for value, count in counts.items())
         )
-    comparable = previous is not None and len(previous) and len(rows)
-    if not comparable:
+    missing = int(scores.isna().sum()) if len(rows) else 0
+    comparable = previous is not None and previous[score_column].notna().any() and len(rows)
+    if missing:
+        check = dg.AssetCheckResult(
+            check_name="score_distribution_stable",
+            asset_key=["ml", table],
+            passed=False,
+            description=f"{missing} of {len(rows)} rows have no {score_column}",
+        )
+    elif not comparable:
         check = dg.AssetCheckResult(
             check_name="score_distribution_stable",
             asset_key=["ml", table],

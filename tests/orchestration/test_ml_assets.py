@@ -72,7 +72,7 @@ def test_training_writes_versioned_artifacts_that_scoring_uses(warehouse, materi
         described = json.loads((folder / "metadata.json").read_text())
         assert {"version", "as_of", "data_hash", "method", "training_window"} <= set(described)
         assert (folder / "model.joblib").exists()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse)) as con:
         versions = dict(
             con.execute(
                 "select 'churn', any_value(model_version) from ml.churn_predictions union all "
@@ -106,7 +106,7 @@ def test_the_ui_shows_figures_and_plots_and_the_checks_report(materialized):
 
 
 def test_the_leakage_check_catches_a_feature_that_counts_a_later_sale(warehouse, tmp_path):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse)) as con:  # this process already holds it read-write
         assert leakage_findings(con) == []
     leaky = tmp_path / "leaky.duckdb"
     shutil.copy(warehouse, leaky)
