@@ -17,12 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from ml.clv.inputs import ArrayLike, collapse, float_array
-
-LOG_BOUND = 20.0
+from ml.clv.optimise import fit_log_parameters
 
 
 def _log_likelihood(params: np.ndarray, x, m_x) -> tuple[np.ndarray, np.ndarray]:
@@ -120,23 +118,12 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
 
     # Start at p = q = 1 and gamma = the mean spend, which sets the currency's scale.
     start = np.log([1.0, 1.0, float(weights @ m_x / total)])
-    # gtol bounds the mean log-likelihood's gradient: about 5 significant figures in the
-    # parameters; much tighter only ends in line-search noise.
-    result = minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
-        options={"ftol": 1e-12, "gtol": 1e-6, "maxiter": 1000},
-    )
-    if not result.success:
-        raise RuntimeError(f"Gamma-Gamma fit did not converge: {result.message}")
-    p, q, gamma = np.exp(result.x)
+    log_params = fit_log_parameters(objective, start, "Gamma-Gamma")
+    p, q, gamma = np.exp(log_params)
     return GammaGammaModel(
         p=float(p),
         q=float(q),
         gamma=float(gamma),
-        log_likelihood=float(-result.fun * total),
+        log_likelihood=float(-objective(log_params)[0] * total),
         customers=int(total),
     )

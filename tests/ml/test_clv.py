@@ -11,6 +11,7 @@ import datetime as dt
 import importlib.util
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +25,8 @@ from ml.clv import (
     fit_gamma_gamma,
     summarise_orders,
 )
+from ml.clv.bgnbd import BgNbdModel, _expected_purchases_if_alive_by_quadrature
+from sources.simulator import simulate
 
 CALIBRATION_END = dt.date(1997, 9, 30)  # CDNOW: 39 weeks of calibration from 1997-01-01
 
@@ -120,11 +123,59 @@ def test_conditional_expectation_agrees_with_the_papers_untransformed_formula(cd
     np.testing.assert_allclose(model.expected_purchases(t, [0], [0], [0]), [new_customer])
 
 
+def test_expected_purchases_stay_finite_when_the_data_show_almost_no_dropout():
+    """A simulated shop's first 240 days fitted a = 58,084 and b = 10,323,794: SciPy's 2F1
+    overflows there, and the expectation over p takes over. a and b that large pin p at
+    a / (a + b), where the expectation has the fixed-p form
+    (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p."""
+    r, alpha, a, b = 2.5229, 150.62, 58083.8, 10323793.6
+    model = BgNbdModel(r, alpha, a, b, log_likelihood=0.0, customers=196)
+    x, t_x, age, t = np.array([0, 1, 3, 10.0]), np.array([0, 5, 60, 200.0]), np.full(4, 240.0), 365
+    expected = model.expected_purchases(t, x, t_x, age)
+    assert np.all(np.isfinite(expected))
+    p = a / (a + b)
+    fixed_p = (1 - ((alpha + age) / (alpha + age + p * t)) ** (r + x)) / p
+    np.testing.assert_allclose(expected, fixed_p * model.p_alive(x, t_x, age), rtol=1e-3)
+
+
+def test_the_expectation_over_p_agrees_with_the_closed_form(cdnow_summary):
+    model = fit_bgnbd(cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"])
+    x, t_x, age = (cdnow_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    closed_form = model.expected_purchases(39.0, x, t_x, age) / model.p_alive(x, t_x, age)
+    integrated = _expected_purchases_if_alive_by_quadrature(model.params, 39.0, x, age)
+    np.testing.assert_allclose(integrated, closed_form, rtol=1e-4)
+
+
 def test_p_alive_is_one_without_repeat_purchases_and_falls_with_silence(cdnow_summary):
     model = fit_bgnbd(cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"])
     alive = model.p_alive([0, 3, 3, 3], [0, 30, 20, 5], [38, 38, 38, 38])
     assert alive[0] == 1.0
     assert 1.0 > alive[1] > alive[2] > alive[3] > 0.0
+
+
+def test_fits_on_a_flat_ridge_of_the_likelihood_are_accepted(tmp_path):
+    """A young shop's 23 repeat buyers, mostly with one repeat purchase, say almost nothing
+    about how spend varies within a customer: the Gamma-Gamma likelihood rises towards p = inf
+    with p / gamma fixed, and L-BFGS-B stops there "ABNORMAL" with a vanishing gradient. The fit
+    is that limit, in which a customer's expected order value is their own mean spend."""
+    simulate(tmp_path, customers=300, days=100, seed=8, noise_rate=0)
+    orders = duckdb.sql(
+        f"select customer_id, cast(ordered_at as timestamp) as ordered_at, "
+        f"cast(amount as double) as amount from read_csv('{tmp_path}/ecommerce/orders/*.csv', "
+        "union_by_name = true, all_varchar = true) where amount is not null"
+    ).df()
+    summary = summarise_orders(orders, "2025-02-20")
+    repeat = summary[summary["frequency"] > 0]
+    spend = fit_gamma_gamma(repeat["frequency"], repeat["monetary_value"])
+    assert spend.customers == 23 and spend.p > 1e5
+    expected = spend.expected_order_value(repeat["frequency"], repeat["monetary_value"])
+    np.testing.assert_allclose(expected, repeat["monetary_value"], rtol=1e-3)
+    purchases = fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
+    assert np.all(np.isfinite(purchases.expected_purchases(365, *summary_history(summary))))
+
+
+def summary_history(summary: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    return tuple(summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
 
 
 def test_gamma_gamma_reproduces_fader_hardie_lee_on_cdnow(cdnow_summary):
