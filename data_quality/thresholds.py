@@ -27,8 +27,8 @@ class Thresholds:
     # Share of values that must match a format (emails, phones) or a value set (event types,
     # channels, survey types) in an increment: below it the source has changed, not a row.
     min_valid_share: float = 0.95
-    # A share is judged only on more failing rows than this: in a small increment two surveys
-    # naming a quarantined order are 4 % of 48, which says nothing about the source.
+    # A blocking share rule fails only on more failing rows than this: in a small increment two
+    # surveys naming a quarantined order are 4 % of 48, which says nothing about the source.
     share_tolerance_rows: int = 5
 
     # Referential coverage: share of new records whose reference (an order's customer, an order

@@ -250,8 +250,13 @@ def judge(
             return outcome(False, "error", *found, 0, observed, samples, message)
         message = f"{head}: {failing} of {checked} new rows fail and were quarantined{example}"
         return outcome(False, "warn", *found, failing, observed, samples, message, indexes)
-    within_rows = "mostly" in check.arguments and failing <= thresholds.share_tolerance_rows
-    if result["success"] or within_rows:
+    # a blocking share rule needs more than a handful of failing rows to judge the source by
+    too_few_to_block = (
+        check.severity == "error"
+        and "mostly" in check.arguments
+        and failing <= thresholds.share_tolerance_rows
+    )
+    if result["success"] or too_few_to_block:
         within = f" ({failing} within tolerance{example})" if failing else ""
         return outcome(True, None, *found, 0, observed, samples, f"{head}: passed{within}")
     message = f"{head}: failed, {observed}{example}"
