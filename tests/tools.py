@@ -1,5 +1,6 @@
-"""Programs from outside the project venv that some tests drive: headless Chromium (Debian's
-`chromium`) and a DuckDB 1.4 client (`make install` makes .venv-bi from requirements-bi.txt).
+"""Programs some tests drive: `binesh` itself on a deployment of the test's own, and, from
+outside the project venv, headless Chromium (Debian's `chromium`) and a DuckDB 1.4 client
+(`make install` makes .venv-bi from requirements-bi.txt).
 
 A missing program skips the test with the way to get it, except in CI (CI=true), where it fails:
 CI installs both (.ci/run), so a missing one there is a broken setup, not a reason to pass.
@@ -11,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +21,36 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DUCKDB_14_PYTHON = PROJECT_ROOT / ".venv-bi" / "bin" / "python"
+BINESH = str(Path(sys.executable).with_name("binesh"))
+
+
+def binesh_env(root: Path, **settings: str) -> dict[str, str]:
+    """The environment of `binesh` commands on a deployment of their own under `root`: landing
+    zone, warehouse and Dagster home (with the project's dagster.yaml), as `make` sets them;
+    `settings` add or override variables."""
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
+    return {
+        **os.environ,
+        "BINESH_LANDING_DIR": str(root / "landing"),
+        "BINESH_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(dagster_home),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **settings,
+    }
+
+
+def run_binesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`binesh args` in `env`, however it ends."""
+    return subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+def binesh(env: dict[str, str], *args: str) -> str:
+    """`binesh args` in `env`, its output; the test fails with that output unless it succeeds."""
+    done = run_binesh(env, *args)
+    assert done.returncode == 0, f"binesh {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
 
 
 def require(program: str | Path | None, missing: str) -> str:

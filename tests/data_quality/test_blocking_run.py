@@ -6,39 +6,23 @@ sees an impossible score in every row, blocks, and the run says why. A corrected
 the file unblocks the next run.
 """
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.tools import binesh_env, run_binesh
+
 pytestmark = pytest.mark.integration
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BINESH = str(Path(sys.executable).with_name("binesh"))
 BAD_FILE = "surveys/responses/zz-rescaled.csv"
 HEADER = "response_id,submitted_at,survey_type,score\n"
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("quality-run")
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    return dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(root / "landing"),
-        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DAGSTER_HOME=str(dagster_home),
-    )
-
-
-def binesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
+    return binesh_env(tmp_path_factory.mktemp("quality-run"))
 
 
 def query(env: dict[str, str], sql: str) -> list[tuple]:
@@ -54,9 +38,9 @@ def deliver(env: dict[str, str], scores: list[int]) -> None:
 
 @pytest.fixture(scope="module")
 def first_run(env) -> subprocess.CompletedProcess:
-    done = binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
+    done = run_binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
     assert done.returncode == 0, done.stderr
-    return binesh(env, "run")
+    return run_binesh(env, "run")
 
 
 def test_a_clean_run_executes_every_layer_of_checks_and_prints_the_report(env, first_run):
@@ -73,7 +57,7 @@ def test_a_clean_run_executes_every_layer_of_checks_and_prints_the_report(env, f
 def blocked_run(env, first_run) -> subprocess.CompletedProcess:
     assert first_run.returncode == 0
     deliver(env, [85, 90, 100, 70, 40, 95, 60, 88, 77, 99])
-    return binesh(env, "run")
+    return run_binesh(env, "run")
 
 
 def test_a_blocking_failure_stops_downstream_and_says_why(env, blocked_run):
@@ -95,7 +79,7 @@ def test_a_blocking_failure_stops_downstream_and_says_why(env, blocked_run):
 def test_a_corrected_redelivery_unblocks_the_next_run(env, blocked_run):
     assert blocked_run.returncode == 1
     deliver(env, [9, 10, 10, 7, 4, 9, 6, 8, 7, 9])
-    fixed = binesh(env, "run")
+    fixed = run_binesh(env, "run")
     assert fixed.returncode == 0, fixed.stderr[-3000:]
     assert query(
         env,

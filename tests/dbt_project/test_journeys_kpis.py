@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -26,12 +25,12 @@ import pytest
 from scipy.stats import norm
 
 from sources.simulator import append_days, simulate
+from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-BINESH = str(Path(sys.executable).with_name("binesh"))
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 START_DATE, FIRST_DAYS, APPENDED_DAYS = date(2025, 3, 1), 20, 4
@@ -87,19 +86,10 @@ def warehouses(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("journeys")
     landing = root / "landing"
     incremental = root / "incremental.duckdb"
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    env = dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(landing),
-        BINESH_WAREHOUSE=str(incremental),
-        DAGSTER_HOME=str(dagster_home),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
+    env = binesh_env(root, BINESH_WAREHOUSE=str(incremental))
 
     simulate(landing, customers=250, days=FIRST_DAYS, seed=11, start_date=START_DATE)
-    run([BINESH, "run"], env)
+    binesh(env, "run")
     first_build_until = rows(
         incremental, "(select max(session_ended_at) from intermediate.int_web__sessions)"
     )[0][0]
@@ -107,7 +97,7 @@ def warehouses(tmp_path_factory) -> dict[str, Path]:
     redeliver_without_first_rows(landing / "web" / "events" / f"{START_DATE}.parquet")
     messages = (landing / "marketing" / "messages").glob("*.jsonl")
     redeliver_without_first_rows(max(messages, key=lambda path: path.stat().st_size))
-    run([BINESH, "run"], env)
+    binesh(env, "run")
 
     full_refresh = root / "full_refresh.duckdb"
     shutil.copy(incremental, full_refresh)

@@ -4,19 +4,13 @@ A small simulation of its own (about two minutes on two cores), built by the CLI
 `make run` would build it.
 """
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pytest
 
+from tests.tools import binesh, binesh_env
+
 pytestmark = pytest.mark.integration
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BINESH = str(Path(sys.executable).with_name("binesh"))
 INSIGHTS = ("sales_trends", "product_demand", "feedback", "channels", "interests", "loyalty")
 BI_MARTS = ("customer_360", *(f"insight_{name}" for name in INSIGHTS))
 PII_COLUMNS = {
@@ -27,23 +21,11 @@ PII_COLUMNS = {
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("customer_360")
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    env = dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(root / "landing"),
-        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DAGSTER_HOME=str(dagster_home),
-        BINESH_EMAIL_HASH_SALT="integration-test-salt",
+    env = binesh_env(
+        tmp_path_factory.mktemp("customer_360"), BINESH_EMAIL_HASH_SALT="integration-test-salt"
     )
-    for args in (
-        ["simulate", "--customers", "600", "--days", "90", "--seed", "5"],
-        ["run"],
-    ):
-        done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, f"binesh {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    binesh(env, "simulate", "--customers", "600", "--days", "90", "--seed", "5")
+    binesh(env, "run")
     return env["BINESH_WAREHOUSE"]
 
 

@@ -5,8 +5,6 @@ its own warehouse, landing zone and Dagster home in tmp_path, exactly as `make r
 """
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,32 +13,17 @@ import duckdb
 import pytest
 
 from sources.contract import LANDING_TABLES
+from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BINESH = str(Path(sys.executable).with_name("binesh"))
 CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "acceptance" / "contract_check.py"
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("pipeline")
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    return dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(root / "landing"),
-        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DAGSTER_HOME=str(dagster_home),
-    )
-
-
-def binesh(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"binesh {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    return binesh_env(tmp_path_factory.mktemp("pipeline"))
 
 
 def snapshot(warehouse: str) -> dict[str, int]:

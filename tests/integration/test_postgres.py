@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -41,12 +38,12 @@ from sources.postgres import (
     postgres_dsn_from_env,
     sync_raw_to_postgres,
 )
+from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-BINESH = str(Path(sys.executable).with_name("binesh"))
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 NUMERIC_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE", "FLOAT")
 TIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
@@ -101,19 +98,9 @@ def pg_dsn(server_dsn) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def warehouse(server_dsn, tmp_path_factory) -> Path:
     """The DuckDB build: simulate, then `binesh run` (loader, dbt and Python assets)."""
-    root = tmp_path_factory.mktemp("postgres_portability")
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    env = dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(root / "landing"),
-        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DAGSTER_HOME=str(dagster_home),
-    )
-    for args in (["simulate", "--customers", "250", "--days", "45", "--seed", "11"], ["run"]):
-        done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, f"binesh {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    env = binesh_env(tmp_path_factory.mktemp("postgres_portability"))
+    binesh(env, "simulate", "--customers", "250", "--days", "45", "--seed", "11")
+    binesh(env, "run")
     return Path(env["BINESH_WAREHOUSE"])
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -25,11 +24,11 @@ import pytest
 
 from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES
 from sources.simulator import simulate
+from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BINESH = str(Path(sys.executable).with_name("binesh"))
 DBT = str(Path(sys.executable).with_name("dbt"))
 START_DATE, DAYS = date(2025, 1, 1), 100
 CUTOFF = START_DATE + timedelta(days=70)
@@ -41,22 +40,9 @@ def run(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> st
     return done.stdout
 
 
-def environment(root: Path) -> dict[str, str]:
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    return dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(root / "landing"),
-        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DAGSTER_HOME=str(dagster_home),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-
-
 @pytest.fixture(scope="module")
 def business(tmp_path_factory) -> dict[str, str]:
-    env = environment(tmp_path_factory.mktemp("business"))
+    env = binesh_env(tmp_path_factory.mktemp("business"))
     simulate(
         Path(env["BINESH_LANDING_DIR"]),
         customers=400,
@@ -65,7 +51,7 @@ def business(tmp_path_factory) -> dict[str, str]:
         start_date=START_DATE,
         noise_rate=0.0,
     )
-    run([BINESH, "run"], env)
+    binesh(env, "run")
     return env
 
 
@@ -143,12 +129,12 @@ def test_changing_data_after_the_cutoff_changes_no_feature(business, tmp_path):
 
 
 def test_a_business_with_only_orders_gets_segments_churn_and_clv(business, tmp_path):
-    env = environment(tmp_path)
+    env = binesh_env(tmp_path)
     shutil.copytree(
         Path(business["BINESH_LANDING_DIR"]) / "ecommerce",
         Path(env["BINESH_LANDING_DIR"]) / "ecommerce",
     )
-    run([BINESH, "run"], env)
+    binesh(env, "run")
     with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
         counts = {
             table: con.execute(f"select count(*) from ml.{table}").fetchone()[0]

@@ -5,10 +5,7 @@ the UI metadata carries figures and plots, and the checks report (and catch leak
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -18,33 +15,19 @@ from dagster_duckdb import DuckDBResource
 
 from ml.pipeline.checks import leakage_findings
 from orchestration.defs import ml
+from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BINESH = str(Path(sys.executable).with_name("binesh"))
 ML_ASSETS = [*ml.TRAINING_ASSETS, *ml.SCORING_ASSETS]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("ml_assets")
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    env = dict(
-        os.environ,
-        BINESH_LANDING_DIR=str(root / "landing"),
-        BINESH_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DAGSTER_HOME=str(dagster_home),
-    )
-    for args in (
-        ["simulate", "--customers", "500", "--days", "240", "--seed", "8", "--noise-rate", "0"],
-        ["run", "--churn-horizon-days", "60"],
-    ):
-        done = subprocess.run([BINESH, *args], env=env, capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, f"binesh {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return root / "warehouse.duckdb"
+    env = binesh_env(tmp_path_factory.mktemp("ml_assets"))
+    binesh(env, "simulate", "--customers", "500", "--days", "240", "--seed", "8", "--noise-rate=0")
+    binesh(env, "run", "--churn-horizon-days", "60")
+    return Path(env["BINESH_WAREHOUSE"])
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ server stop together.
 """
 
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,7 +19,7 @@ import pytest
 from matplotlib import image
 
 from tests.orchestration.test_definitions import expected_asset_keys
-from tests.tools import chromium, page_text, screenshot, stop_process_group
+from tests.tools import binesh_env, chromium, page_text, screenshot, stop_process_group
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WEBSERVER = str(Path(sys.executable).with_name("dagster-webserver"))
@@ -69,18 +67,10 @@ def monkeypatch_module():
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory, monkeypatch_module) -> dict[str, str]:
     """Paths of this test for the webserver, and for the definitions loaded here to compare."""
-    root = tmp_path_factory.mktemp("ui")
-    dagster_home = root / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
-    paths = {
-        "DAGSTER_HOME": str(dagster_home),
-        "BINESH_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "BINESH_LANDING_DIR": str(root / "landing"),
-    }
-    for name, value in paths.items():
-        monkeypatch_module.setenv(name, value)
-    return dict(os.environ)
+    environment = binesh_env(tmp_path_factory.mktemp("ui"))
+    for name in ("DAGSTER_HOME", "BINESH_WAREHOUSE", "BINESH_LANDING_DIR"):
+        monkeypatch_module.setenv(name, environment[name])
+    return environment
 
 
 @pytest.fixture(scope="module")
