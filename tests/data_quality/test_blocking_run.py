@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from PIL import Image
 
-from tests.tools import binesh_env, run_binesh
+from tests.tools import binesh_env, page_text, run_binesh, screenshot
 
 pytestmark = pytest.mark.integration
 
@@ -51,6 +52,19 @@ def test_a_clean_run_executes_every_layer_of_checks_and_prints_the_report(env, f
     assert report.exists()
     layers = dict(query(env, "select layer, count(*) from audit.quality_results group by 1"))
     assert set(layers) == {"raw", "staging", "marts"}
+
+
+def test_chromium_renders_the_quality_report_with_its_styling(env, first_run, tmp_path):
+    report = Path(env["BINESH_WAREHOUSE"]).parent / "reports" / "quality" / "latest.html"
+    png = tmp_path / "quality_report.png"
+    log = screenshot(report.as_uri(), png, width=1366, height=2000)
+    problems = [line for line in log.splitlines() if "Failed to load" in line or "net::" in line]
+    assert not problems, "\n".join(problems)
+    # styled: the inline stylesheet applied (a bare page is black text on white, no fills)
+    image = Image.open(png).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 20
+    assert "stg_surveys__responses" in page_text(report.as_uri())
 
 
 @pytest.fixture(scope="module")
