@@ -16,7 +16,7 @@ from reports.dbt_docs import undocumented_columns
 from reports.locations import bi_directory, dbt_docs_directory
 from tests.integration import test_pipeline
 from tests.integration.test_customer_360 import PII_COLUMNS
-from tests.tools import duckdb_14_python, stop_process_group
+from tests.tools import duckdb_14_python, run_binesh, stop_process_group
 
 pytestmark = pytest.mark.integration
 
@@ -102,9 +102,7 @@ def reads_during_a_run(env, built, tmp_path_factory) -> tuple[dict[str, list[dic
     try:
         # a first round of each before the run starts: the snapshot as it was
         first_rounds = {mode: reader.stdout.readline() for mode, reader in readers.items()}
-        run = subprocess.run(
-            [test_pipeline.BINESH, "run"], env=env, capture_output=True, text=True, timeout=900
-        )
+        run = run_binesh(env, "run")
         stop.touch()
         for mode, reader in readers.items():
             later_rounds, errors = reader.communicate(timeout=120)
