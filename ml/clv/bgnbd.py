@@ -134,7 +134,11 @@ def _expected_purchases_if_alive_by_quadrature(params: np.ndarray, t: float, x, 
     distinct_x, of_customer = np.unique(x, return_inverse=True)
     p = betaincinv(a, b + distinct_x[:, None], QUANTILES[None, :])[of_customer]
     log_ratio = -np.log1p(p * t / (alpha + age[:, None]))  # log((alpha+T) / (alpha+T+p t))
-    return (-np.expm1((r + x[:, None]) * log_ratio) / p) @ QUANTILE_WEIGHTS
+    with np.errstate(divide="ignore", invalid="ignore"):
+        purchases = -np.expm1((r + x[:, None]) * log_ratio) / p
+    # p -> 0 (never dropping out): the limit is the Poisson mean (r + x) t / (alpha + T)
+    never_drop = ((r + x) * t / (alpha + age))[:, None]
+    return np.where(p > 0, purchases, never_drop) @ QUANTILE_WEIGHTS
 
 
 def _p_alive(params: np.ndarray, x, t_x, age) -> np.ndarray:

@@ -13,10 +13,13 @@ LOG_BOUND = 20.0
 # much tighter only ends in line-search noise.
 GRADIENT_TOLERANCE = 1e-6
 # L-BFGS-B also stops "ABNORMAL" when its line search can make no more progress, which happens
-# on a flat ridge of the likelihood: data with almost no dropout, or spend that hardly varies
-# within a customer, send a parameter towards infinity with a ratio fixed. A point whose
-# gradient is this small is a maximum for every practical purpose, and it is accepted.
-RIDGE_GRADIENT_TOLERANCE = 1e-4
+# on a flat ridge of the likelihood: customers who all buy at much the same rate (r and alpha
+# run off together), data with almost no dropout (a and b), spend that hardly varies within a
+# customer (p and gamma), or a history too short to tell (a and b both to 0). A derivative-free
+# Nelder-Mead polish from where L-BFGS-B stopped then decides: the point it converges to is the
+# fit; if it does not converge, the stop is accepted when the polish gained less than this in
+# the mean log-likelihood per customer (any point on a flat ridge is a maximum in practice).
+RIDGE_TOLERANCE = 1e-6
 
 
 def fit_log_parameters(
@@ -24,17 +27,26 @@ def fit_log_parameters(
 ) -> np.ndarray:
     """The log-parameters minimising `objective` (mean negative log-likelihood and its gradient
     in the log-parameters); RuntimeError naming `model` when the optimiser fails."""
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     result = minimize(
         objective,
         start,
         jac=True,
         method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start),
+        bounds=bounds,
         options={"ftol": 1e-12, "gtol": GRADIENT_TOLERANCE, "maxiter": 1000},
     )
-    on_ridge = np.all(np.isfinite(result.jac)) and np.abs(result.jac).max() < (
-        RIDGE_GRADIENT_TOLERANCE
+    if result.success:
+        return result.x
+    polished = minimize(
+        lambda log_params: objective(log_params)[0],
+        result.x,
+        method="Nelder-Mead",
+        bounds=bounds,
+        options={"maxfev": 4000, "xatol": 1e-8, "fatol": 1e-12},
     )
-    if not (result.success or on_ridge):
-        raise RuntimeError(f"{model} fit did not converge: {result.message}")
-    return result.x
+    if polished.success and np.isfinite(polished.fun) and polished.fun <= result.fun:
+        return polished.x
+    if np.isfinite(result.fun) and not result.fun - polished.fun > RIDGE_TOLERANCE:
+        return result.x
+    raise RuntimeError(f"{model} fit did not converge: {result.message}")
