@@ -5,12 +5,14 @@ one is alone); true pairs are records of the same person. Precision = correct pr
 predicted pairs, recall = correct predicted pairs / true pairs, over the records present in both
 the identity map and the truth (a record quarantined by the loader is in neither).
 
-Records that carry nothing to link them by (a device that never logged in, a review signed
-"Elena" on a public site) cost recall however good the linking is. So the scores are also
-given for the *identifiable* records: those carrying an identifier or personal details, by a
-rule on the staged data that does not look at the resolver's output (IDENTIFIABLE_RECORDS).
-An identifiable record left unresolved still costs recall there. Scores for the resolved
-records alone and per source table complete the picture.
+Records that carry nothing to link them by (a device that never logged in) cost recall however
+good the linking is. So the scores are also given for the *identifiable* records: those
+carrying an identifier (a system key, an email, a phone, a login, an order reference) or a
+profile (name, birth date, address), by a rule on the staged data that does not look at the
+resolver's output (IDENTIFIABLE_RECORDS). An identifiable record left unresolved still costs
+recall there. Reviews signed with a name and nothing else are scored on their own: a name is
+not an identifier, and how many namesakes could have written one grows with the customer base.
+Scores for the resolved records alone and per source table complete the picture.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ class PairwiseScores:
         return cls(precision, recall, f1, predicted, true, correct)
 
 
-# Which records carry something to link them by. CRM and shop records always do (names, birth
+# Which records carry an identifier. CRM and shop records always do (a profile: names, birth
 # dates, addresses); the others need an email, a customer or order id, a logged-in web event or
-# a visit from an email click, an order reference in the ticket text, or a reviewer's name.
+# a visit from an email click, or an order reference in the ticket text.
 IDENTIFIABLE_RECORDS = """
 select 'crm' as source, 'contacts' as source_table, contact_id as source_key
 from staging.stg_crm__contacts
@@ -53,7 +55,7 @@ select distinct 'web', 'events', anonymous_id from staging.stg_web__events
 where customer_id is not null or utm_medium = 'email'
 union all
 select 'feedback', 'reviews', review_id from staging.stg_feedback__reviews
-where email is not null or customer_id is not null or author_name is not null
+where email is not null or customer_id is not null
 union all
 select 'surveys', 'responses', response_id from staging.stg_surveys__responses
 where email is not null or customer_id is not null or order_id is not null
@@ -62,6 +64,29 @@ select 'support', 'tickets', ticket_id from staging.stg_support__tickets
 where email is not null or customer_id is not null
     or regexp_matches(ticket_text, 'ORD-[0-9]+')
 """
+
+# Reviews signed "Anna Smith" or "Anna S." on a public site and nothing else: linked only when a
+# single namesake ordered shortly before (rule review_recent_order), so scored apart.
+NAME_ONLY_REVIEWS = """
+select 'feedback' as source, 'reviews' as source_table, review_id as source_key
+from staging.stg_feedback__reviews
+where email is null and customer_id is null and author_name is not null
+"""
+
+
+@dataclass(frozen=True)
+class NameOnlyLinks:
+    records: int
+    linked: int  # given a customer_id
+    correct: int  # of those, sharing it with another record of the same person
+
+    @property
+    def link_rate(self) -> float:
+        return self.linked / self.records if self.records else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.linked if self.linked else 1.0
 
 
 @dataclass(frozen=True)
@@ -85,11 +110,18 @@ class IdentityEvaluation:
     all_records: PairwiseScores
     # None when the staging tables are not there to tell (a map scored on its own)
     identifiable_records: PairwiseScores | None
+    name_only_reviews: NameOnlyLinks | None
     resolved_records: PairwiseScores
     by_source_table: tuple[SourceTableScores, ...]
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        figures = asdict(self)
+        if self.name_only_reviews:
+            figures["name_only_reviews"] |= {
+                "link_rate": self.name_only_reviews.link_rate,
+                "precision": self.name_only_reviews.precision,
+            }
+        return figures
 
     def format(self) -> str:
         """A plain-text report (what `binesh evaluate identity` prints)."""
@@ -111,6 +143,14 @@ class IdentityEvaluation:
                 else []
             ),
             line("resolved records", self.resolved_records),
+            *(
+                [
+                    f"{'name-only reviews':<18} {r.linked:,} of {r.records:,} linked "
+                    f"({r.link_rate:.1%}), {r.precision:.1%} of them to the right person"
+                ]
+                if (r := self.name_only_reviews)
+                else []
+            ),
             f"{'source table':<22} {'records':>9} {'unresolved':>11} {'pair recall':>12}",
         ]
         for t in self.by_source_table:
@@ -160,13 +200,13 @@ def evaluate_identity(
                 "where table_schema = 'staging' and table_name = 'stg_web__events'"
             ).fetchall()
         )
+        nothing = "select '' as source, '' as source_table, '' as source_key where false"
         cursor.execute(
             "create temp table identifiable as "
-            + (
-                IDENTIFIABLE_RECORDS
-                if has_staging
-                else "select '' as source, '' as source_table, '' as source_key where false"
-            )
+            + (IDENTIFIABLE_RECORDS if has_staging else nothing)
+        )
+        cursor.execute(
+            "create temp table name_only as " + (NAME_ONLY_REVIEWS if has_staging else nothing)
         )
         cursor.execute(
             """
@@ -209,6 +249,7 @@ def evaluate_identity(
         all_records = _scores(cursor, "true")
         identifiable = _scores(cursor, "is_identifiable") if has_staging else None
         resolved = _scores(cursor, "not is_unresolved")
+        name_only = _name_only_links(cursor) if has_staging else None
         by_table = _by_source_table(cursor)
     finally:
         cursor.close()
@@ -222,6 +263,7 @@ def evaluate_identity(
         truth_records_not_in_map=missing,
         all_records=all_records,
         identifiable_records=identifiable,
+        name_only_reviews=name_only,
         resolved_records=resolved,
         by_source_table=by_table,
     )
@@ -241,6 +283,23 @@ def _scores(cursor: duckdb.DuckDBPyConnection, where: str) -> PairwiseScores:
         """
     ).fetchall()[0]
     return PairwiseScores.from_counts(int(predicted), int(true), int(correct))
+
+
+def _name_only_links(cursor: duckdb.DuckDBPyConnection) -> NameOnlyLinks:
+    records, linked, correct = cursor.execute(
+        """
+        select
+            count(*),
+            count(*) filter (where not s.is_unresolved),
+            count(*) filter (where not s.is_unresolved and exists (
+                select 1 from identity_scored o
+                where o.person_id = s.person_id and o.predicted_id = s.predicted_id
+                    and o.source_key <> s.source_key))
+        from identity_scored s
+        semi join name_only n using (source, source_table, source_key)
+        """
+    ).fetchall()[0]
+    return NameOnlyLinks(int(records), int(linked), int(correct))
 
 
 def _by_source_table(cursor: duckdb.DuckDBPyConnection) -> tuple[SourceTableScores, ...]:

@@ -69,6 +69,7 @@ def test_pairwise_precision_recall_and_f1_by_hand(tmp_path):
     # without e: true pairs ab, ac, bc
     assert result.resolved_records.true_pairs == 3
     assert result.identifiable_records is None  # no staging tables to tell which
+    assert result.name_only_reviews is None
     [table] = result.by_source_table
     assert table.pair_recall == pytest.approx(0.25)
     assert "precision 0.5000" in result.format()
@@ -130,6 +131,10 @@ def test_identity_resolution_of_a_tiny_simulation_against_its_truth(simulated):
     # records that carry an identifier or personal details are the ones the target is about
     assert result.identifiable_records.f1 > 0.95
     assert result.identifiable_records.true_pairs < result.all_records.true_pairs
+    # reviews signed with a name only are scored apart (their rule has a dbt unit test)
+    reviews = result.name_only_reviews
+    assert reviews.records >= reviews.linked >= reviews.correct
+    assert reviews.records > 0
     assert result.all_records.recall > 0.6
 
 

@@ -7,6 +7,8 @@
 
     The rule a record carries its identifier by gives the link its name and confidence (below).
 #}
+{%- set review_min_days, review_max_days = var('review_days_after_order') %}
+
 with
 
 records as (
@@ -279,14 +281,15 @@ device_clicks_ranked as (
 ),
 
 -- A review on an outside platform is signed "Anna Smith" or "Anna S." and nothing else. It
--- follows a purchase, so it is the shop customer of that name (same first name, same family
--- name or initial) who ordered in the days before it was posted, when exactly one did.
+-- follows a delivered purchase, so it is the shop customer of that name (same first name, same
+-- family name or initial) who ordered a few days to a few weeks before it was posted, when
+-- exactly one did. The tighter the window, the fewer namesakes compete for the review.
 signed_reviews as (
 
     select
         review_id,
-        posted_at,
-        {{ dbt.dateadd('day', -var('review_order_window_days'), 'posted_at') }} as window_start_at,
+        {{ dbt.dateadd('day', -review_max_days, 'posted_at') }} as window_start_at,
+        {{ dbt.dateadd('day', -review_min_days, 'posted_at') }} as window_end_at,
         lower({{ dbt.split_part('author_name', "' '", 1) }}) as first_name,
         lower({{ dbt.split_part('author_name', "' '", 2) }}) as second_word
     from reviews
@@ -303,7 +306,7 @@ review_candidates as (
     inner join orders
         on
             signed_reviews.window_start_at <= orders.ordered_at
-            and signed_reviews.posted_at >= orders.ordered_at
+            and signed_reviews.window_end_at >= orders.ordered_at
     inner join shop_customers
         on orders.customer_id = shop_customers.customer_id
     where
