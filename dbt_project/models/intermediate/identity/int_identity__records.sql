@@ -50,23 +50,19 @@ events as (
 contact_records as (
 
     select
-        'crm' as source, -- noqa: RF04
-        'contacts' as source_table,
-        contact_id as source_key,
-        'profile' as record_kind,
-        1 as source_priority,
-        first_name,
-        last_name,
-        email,
-        phone,
-        {{ plausible_birth_date('birth_date', 'coalesce(created_at, _loaded_at)') }} as birth_date,
-        gender,
-        street,
-        city,
-        postcode,
-        country,
-        coalesce(created_at, updated_at, _loaded_at) as recorded_at,
-        coalesce(updated_at, created_at, _loaded_at) as updated_at
+        {{ identity_record(
+            'crm', 'contacts', 'contact_id', 'profile', 1,
+            recorded_at='coalesce(created_at, updated_at, _loaded_at)',
+            updated_at='coalesce(updated_at, created_at, _loaded_at)',
+            details={
+                'first_name': 'first_name', 'last_name': 'last_name', 'email': 'email',
+                'phone': 'phone', 'gender': 'gender', 'street': 'street', 'city': 'city',
+                'postcode': 'postcode', 'country': 'country',
+                'birth_date': plausible_birth_date(
+                    'birth_date', 'coalesce(created_at, _loaded_at)'
+                ),
+            },
+        ) }}
     from contacts
 
 ),
@@ -74,23 +70,19 @@ contact_records as (
 shop_customer_records as (
 
     select
-        'ecommerce' as source, -- noqa: RF04
-        'customers' as source_table,
-        customer_id as source_key,
-        'profile' as record_kind,
-        2 as source_priority,
-        first_name,
-        last_name,
-        email,
-        phone,
-        {{ plausible_birth_date('birth_date', 'coalesce(created_at, _loaded_at)') }} as birth_date,
-        cast(null as {{ dbt.type_string() }}) as gender,
-        street,
-        city,
-        postcode,
-        country,
-        coalesce(created_at, _loaded_at) as recorded_at,
-        coalesce(created_at, _loaded_at) as updated_at
+        {{ identity_record(
+            'ecommerce', 'customers', 'customer_id', 'profile', 2,
+            recorded_at='coalesce(created_at, _loaded_at)',
+            updated_at='coalesce(created_at, _loaded_at)',
+            details={
+                'first_name': 'first_name', 'last_name': 'last_name', 'email': 'email',
+                'phone': 'phone', 'street': 'street', 'city': 'city', 'postcode': 'postcode',
+                'country': 'country',
+                'birth_date': plausible_birth_date(
+                    'birth_date', 'coalesce(created_at, _loaded_at)'
+                ),
+            },
+        ) }}
     from shop_customers
 
 ),
@@ -98,23 +90,12 @@ shop_customer_records as (
 lead_records as (
 
     select
-        'crm' as source, -- noqa: RF04
-        'leads' as source_table,
-        lead_id as source_key,
-        'lead' as record_kind,
-        3 as source_priority,
-        cast(null as {{ dbt.type_string() }}) as first_name,
-        cast(null as {{ dbt.type_string() }}) as last_name,
-        email,
-        cast(null as {{ dbt.type_string() }}) as phone,
-        cast(null as date) as birth_date,
-        cast(null as {{ dbt.type_string() }}) as gender,
-        cast(null as {{ dbt.type_string() }}) as street,
-        cast(null as {{ dbt.type_string() }}) as city,
-        cast(null as {{ dbt.type_string() }}) as postcode,
-        cast(null as {{ dbt.type_string() }}) as country,
-        created_at as recorded_at,
-        coalesce(converted_at, created_at) as updated_at
+        {{ identity_record(
+            'crm', 'leads', 'lead_id', 'lead', 3,
+            recorded_at='created_at',
+            updated_at='coalesce(converted_at, created_at)',
+            details={'email': 'email'},
+        ) }}
     from leads
 
 ),
@@ -122,23 +103,10 @@ lead_records as (
 ticket_records as (
 
     select
-        'support' as source, -- noqa: RF04
-        'tickets' as source_table,
-        ticket_id as source_key,
-        'interaction' as record_kind,
-        4 as source_priority,
-        cast(null as {{ dbt.type_string() }}) as first_name,
-        cast(null as {{ dbt.type_string() }}) as last_name,
-        email,
-        cast(null as {{ dbt.type_string() }}) as phone,
-        cast(null as date) as birth_date,
-        cast(null as {{ dbt.type_string() }}) as gender,
-        cast(null as {{ dbt.type_string() }}) as street,
-        cast(null as {{ dbt.type_string() }}) as city,
-        cast(null as {{ dbt.type_string() }}) as postcode,
-        cast(null as {{ dbt.type_string() }}) as country,
-        created_at as recorded_at,
-        created_at as updated_at
+        {{ identity_record(
+            'support', 'tickets', 'ticket_id', 'interaction', 4,
+            recorded_at='created_at', updated_at='created_at', details={'email': 'email'},
+        ) }}
     from tickets
 
 ),
@@ -146,23 +114,10 @@ ticket_records as (
 response_records as (
 
     select
-        'surveys' as source, -- noqa: RF04
-        'responses' as source_table,
-        response_id as source_key,
-        'interaction' as record_kind,
-        5 as source_priority,
-        cast(null as {{ dbt.type_string() }}) as first_name,
-        cast(null as {{ dbt.type_string() }}) as last_name,
-        email,
-        cast(null as {{ dbt.type_string() }}) as phone,
-        cast(null as date) as birth_date,
-        cast(null as {{ dbt.type_string() }}) as gender,
-        cast(null as {{ dbt.type_string() }}) as street,
-        cast(null as {{ dbt.type_string() }}) as city,
-        cast(null as {{ dbt.type_string() }}) as postcode,
-        cast(null as {{ dbt.type_string() }}) as country,
-        submitted_at as recorded_at,
-        submitted_at as updated_at
+        {{ identity_record(
+            'surveys', 'responses', 'response_id', 'interaction', 5,
+            recorded_at='submitted_at', updated_at='submitted_at', details={'email': 'email'},
+        ) }}
     from responses
 
 ),
@@ -181,32 +136,36 @@ review_authors as (
 
 ),
 
-review_records as (
+review_signatures as (
 
     select
-        'feedback' as source, -- noqa: RF04
-        'reviews' as source_table,
-        review_id as source_key,
-        'interaction' as record_kind,
-        6 as source_priority,
-        author_first_name as first_name,
+        review_id,
+        posted_at,
+        email,
+        author_first_name,
         case
             when
                 length(author_second_word) > 2
                 and author_second_word not like '%.'
                 then author_second_word
-        end as last_name,
-        email,
-        cast(null as {{ dbt.type_string() }}) as phone,
-        cast(null as date) as birth_date,
-        cast(null as {{ dbt.type_string() }}) as gender,
-        cast(null as {{ dbt.type_string() }}) as street,
-        cast(null as {{ dbt.type_string() }}) as city,
-        cast(null as {{ dbt.type_string() }}) as postcode,
-        cast(null as {{ dbt.type_string() }}) as country,
-        posted_at as recorded_at,
-        posted_at as updated_at
+        end as author_last_name
     from review_authors
+
+),
+
+review_records as (
+
+    select
+        {{ identity_record(
+            'feedback', 'reviews', 'review_id', 'interaction', 6,
+            recorded_at='posted_at',
+            updated_at='posted_at',
+            details={
+                'first_name': 'author_first_name', 'last_name': 'author_last_name',
+                'email': 'email',
+            },
+        ) }}
+    from review_signatures
 
 ),
 
@@ -225,23 +184,10 @@ devices as (
 device_records as (
 
     select
-        'web' as source, -- noqa: RF04
-        'events' as source_table,
-        anonymous_id as source_key,
-        'device' as record_kind,
-        7 as source_priority,
-        cast(null as {{ dbt.type_string() }}) as first_name,
-        cast(null as {{ dbt.type_string() }}) as last_name,
-        cast(null as {{ dbt.type_string() }}) as email,
-        cast(null as {{ dbt.type_string() }}) as phone,
-        cast(null as date) as birth_date,
-        cast(null as {{ dbt.type_string() }}) as gender,
-        cast(null as {{ dbt.type_string() }}) as street,
-        cast(null as {{ dbt.type_string() }}) as city,
-        cast(null as {{ dbt.type_string() }}) as postcode,
-        cast(null as {{ dbt.type_string() }}) as country,
-        first_occurred_at as recorded_at,
-        last_occurred_at as updated_at
+        {{ identity_record(
+            'web', 'events', 'anonymous_id', 'device', 7,
+            recorded_at='first_occurred_at', updated_at='last_occurred_at', details={},
+        ) }}
     from devices
 
 ),
