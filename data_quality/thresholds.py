@@ -68,6 +68,10 @@ class Thresholds:
         }
     )
 
+    # Validation streams a table's rows from DuckDB in chunks of at most this many rows, so a
+    # first load of every raw row needs the memory of one chunk, not of the table.
+    validation_chunk_rows: int = 250_000
+
     def freshness_max_lag_days_for(self, table: str) -> float:
         return self.freshness_max_lag_days_by_table.get(table, self.freshness_max_lag_days)
 

@@ -1,8 +1,11 @@
-"""Run the suites: read each frame from DuckDB into pandas, validate it with Great Expectations,
-quarantine impossible raw rows, and record every result in audit.quality_results.
+"""Run the suites: stream each frame from DuckDB into pandas in chunks, validate each chunk with
+Great Expectations, add up each check's results, quarantine impossible raw rows, and record every
+result in audit.quality_results.
 
 GX's SQL datasource does not work on DuckDB, so frames are pandas DataFrames validated through one
-ephemeral GX context per process (its import costs seconds; it happens on first use).
+ephemeral GX context per process (its import costs seconds; it happens on first use). A first load
+reads every raw row ever landed: in chunks of `Thresholds.validation_chunk_rows` rows, memory is
+that of one chunk, not of the table (docs/decisions.md).
 
 Writes go through the caller's connection, in one transaction per suite: in a Dagster run that is
 the run's single writer (orchestration/defs/quality.py).
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +59,12 @@ create table if not exists audit.quality_watermarks (
 NEVER = datetime(1970, 1, 1)
 SAMPLE_SIZE = 5
 LINEAGE = ("_source_file", "_source_row", "_load_id", "_loaded_at")
+# Where a row came from: shown beside failing values (raw rows, files), kept for quarantine.
+ORIGIN = ("_source_file", "_source_row", "_load_id", "source_file", "rows_landed")
+VECTOR_ROWS = 2048  # DuckDB hands a result over in vectors of this many rows
+# Judged across the whole frame with DuckDB, not chunk by chunk with GX: a duplicate's two copies
+# may fall in different chunks (duplicated_keys).
+UNIQUENESS = ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique")
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,42 @@ class CheckOutcome:
     @property
     def asset(self) -> str:
         return self.suite.relation
+
+
+@dataclass
+class Tally:
+    """One check's results added up over the chunks of its frame, as GX gives them for a whole
+    frame: counts add up, samples are the first failing rows, failing rows keep their position in
+    the frame."""
+
+    check: Check
+    rows: int = 0  # GX's element_count
+    missing: int = 0  # rows GX leaves out (nulls): `mostly` is a share of the others
+    failing: int = 0
+    samples: list[str] = field(default_factory=list)
+    failing_indexes: list[int] = field(default_factory=list)  # quarantine rules only
+    exception: str | None = None
+
+    def add(self, result: dict, chunk: pd.DataFrame) -> None:
+        if "exception" in result:
+            self.exception = self.exception or result["exception"]
+            return
+        indexes = list(result.get("unexpected_index_list") or ())
+        self.rows += int(result.get("element_count") or 0)
+        self.missing += int(result.get("missing_count") or 0)
+        self.failing += int(result.get("unexpected_count") or 0)
+        self.samples += sample_values(self.check, chunk, indexes[: SAMPLE_SIZE - len(self.samples)])
+        if self.check.quarantine:
+            self.failing_indexes += indexes
+
+    @property
+    def success(self) -> bool:
+        """GX's verdict from the added-up counts: at least `mostly` (without it, all) of the rows
+        it considers pass; true when it considers none."""
+        considered = self.rows - self.missing
+        if not considered:
+            return True
+        return (considered - self.failing) / considered >= self.check.arguments.get("mostly", 1)
 
 
 @functools.cache
@@ -102,20 +149,129 @@ def gx_batch_definition():
 def gx_suite(suite: Suite, checks: list[Check]):
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
 
+    # Chunks add up only for rules judged row by row; an aggregate (a row count, a mean) belongs
+    # in the frame's SQL, computed by DuckDB over the whole table.
+    row_by_row = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    gx_batch_definition()  # a suite needs the context to exist
     gx_suite = gx.ExpectationSuite(name=f"{suite.relation}.{checks[0].frame}")
     for check in checks:
         expectation_class = getattr(gxe, check.expectation)
+        if not issubclass(expectation_class, row_by_row):
+            raise TypeError(f"{check.name}: {check.expectation} is not judged row by row")
         gx_suite.add_expectation(expectation_class(**check.arguments, meta={"check": check.name}))
     return gx_suite
 
 
-def validate_frame(suite: Suite, checks: list[Check], frame: pd.DataFrame) -> dict[str, dict]:
+def validate_frame(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    checks: list[Check],
+    sql: str,
+    parameters: dict[str, Any],
+    chunk_rows: int,
+) -> tuple[list[Tally], int, pd.DataFrame | None]:
+    """Validate a frame chunk by chunk: each check's tally, the frame's row count, and the rows
+    failing a quarantine rule (lineage and checked columns only, not the whole frame)."""
+    sql = f"select {', '.join(checked_columns(con, checks, sql, parameters))} from ({sql})"
+    duplicated = {
+        check.name: duplicated_keys(con, check, sql, parameters)
+        for check in checks
+        if check.expectation in UNIQUENESS
+    }
+    by_gx = [check for check in checks if check.expectation not in UNIQUENESS]
+    expectations = gx_suite(suite, by_gx) if by_gx else None
+    tallies = {check.name: Tally(check) for check in checks}
+    quarantine = [check for check in checks if check.quarantine]
+    kept = list(dict.fromkeys(["_load_id", "_source_row", *(c.columns[0] for c in quarantine)]))
+    rows, failing_rows = 0, []
+    for chunk in read_chunks(con, sql, parameters, chunk_rows):
+        rows += len(chunk)
+        results = validate_chunk(expectations, chunk) if expectations else {}
+        for name, keys in duplicated.items():
+            results[name] = unique_result(chunk, tallies[name].check.columns, keys)
+        for check in checks:
+            tallies[check.name].add(results[check.name], chunk)
+        failing = {
+            index
+            for check in quarantine
+            for index in results[check.name].get("unexpected_index_list") or ()
+        }
+        if failing:
+            failing_rows.append(chunk.loc[sorted(failing), kept])
+    return list(tallies.values()), rows, pd.concat(failing_rows) if failing_rows else None
+
+
+def checked_columns(
+    con: duckdb.DuckDBPyConnection, checks: list[Check], sql: str, parameters: dict[str, Any]
+) -> list[str]:
+    """The frame's columns its checks read (their own, those shown beside failing values or named
+    in a row condition) and where a row came from. Only these are sorted and streamed: a raw
+    table's other columns would cost DuckDB and pandas twice the memory and time."""
+    wanted = {*ORIGIN, *(c for check in checks for c in (*check.columns, *check.context))}
+    conditions = " ".join(str(check.arguments.get("row_condition") or "") for check in checks)
+    frame = con.execute(f"select * from ({sql}) limit 0", parameters).description
+    return [
+        quote_ident(name)
+        for name, *_ in frame
+        if name in wanted or re.search(rf"\b{re.escape(name)}\b", conditions)
+    ]
+
+
+def read_chunks(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any], chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """The query's result streamed from DuckDB in frames of at most `chunk_rows` rows, indexed by
+    position in the whole result (GX names failing rows by index). fetch_df_chunk converts types
+    as .df() does, a number of whole vectors at a time."""
+    result = con.execute(sql, parameters)
+    start = 0
+    while len(fetched := result.fetch_df_chunk(max(1, chunk_rows // VECTOR_ROWS))):
+        fetched.index = pd.RangeIndex(start, start + len(fetched))
+        start += len(fetched)
+        for first in range(0, len(fetched), chunk_rows):
+            yield fetched.iloc[first : first + chunk_rows]
+
+
+def duplicated_keys(
+    con: duckdb.DuckDBPyConnection, check: Check, sql: str, parameters: dict[str, Any]
+) -> pd.DataFrame:
+    """The keys of a uniqueness rule that occur more than once in the whole frame. DuckDB groups
+    the whole table, so copies in different chunks are found; only the duplicated keys (resent
+    rows: few) come to pandas. Keys that are all null are left out, as GX leaves them out."""
+    columns = [quote_ident(column) for column in check.columns]
+    all_null = " and ".join(f"{column} is null" for column in columns)
+    return con.execute(
+        f"select {', '.join(columns)} from ({sql}) where not ({all_null}) "
+        "group by all having count(*) > 1",
+        parameters,
+    ).df()
+
+
+def unique_result(chunk: pd.DataFrame, columns: list[str], duplicated: pd.DataFrame) -> dict:
+    """A uniqueness rule's result on one chunk, in GX's terms: every copy of a duplicated key
+    fails (pandas' duplicated(keep=False), as GX), rows whose key is all null are missing."""
+    keys = chunk[columns].dropna(how="all")
+    copies = keys.merge(duplicated, on=columns, how="left", indicator=True)["_merge"] == "both"
+    return {
+        "element_count": len(chunk),
+        "missing_count": len(chunk) - len(keys),
+        "unexpected_count": int(copies.sum()),
+        "unexpected_index_list": keys.index[copies.to_numpy()].tolist(),
+    }
+
+
+def validate_chunk(expectations, chunk: pd.DataFrame) -> dict[str, dict]:
     """GX's result for each check, by check name: its `result` dict, or the exception raised."""
     validation = (
         gx_batch_definition()
-        .get_batch(batch_parameters={"dataframe": frame})
-        .validate(gx_suite(suite, checks), result_format={"result_format": "COMPLETE"})
+        .get_batch(batch_parameters={"dataframe": chunk})
+        .validate(expectations, result_format={"result_format": "COMPLETE"})
     )
     results = {}
     for result in validation.results:
@@ -124,7 +280,7 @@ def validate_frame(suite: Suite, checks: list[Check], frame: pd.DataFrame) -> di
         if error:
             results[name] = {"exception": error}
         else:
-            results[name] = dict(result.result, success=result.success)
+            results[name] = result.result
     return results
 
 
@@ -157,26 +313,23 @@ def run_suite(
 ) -> list[CheckOutcome]:
     watermark = current_watermark(con, suite) if suite.incremental else NEVER
     parameters = {"watermark": watermark, "table": suite.table}
-    frames = {
-        name: con.execute(sql, {k: v for k, v in parameters.items() if f"${k}" in sql})
-        .df()
-        .reset_index(drop=True)
-        for name, sql in suite.frames.items()
-    }
-    outcomes = []
-    for frame_name, frame in frames.items():
+    outcomes, failing_rows = [], None
+    for frame_name, sql in suite.frames.items():
         checks = [check for check in suite.checks if check.frame == frame_name]
         if not checks:
             continue
-        results = validate_frame(suite, checks, frame) if len(frame) else {}
-        outcomes += [
-            judge(suite, check, frame, results.get(check.name), thresholds) for check in checks
-        ]
+        used = {k: v for k, v in parameters.items() if f"${k}" in sql}
+        tallies, rows, failing = validate_frame(
+            con, suite, checks, sql, used, thresholds.validation_chunk_rows
+        )
+        outcomes += [judge(suite, tally, rows, thresholds) for tally in tallies]
+        if frame_name == ROWS:
+            failing_rows = failing
 
     con.execute("begin transaction")
     try:
         if any(outcome.quarantined_count for outcome in outcomes):
-            move_to_quarantine(con, suite, quarantine_rows(suite, frames[ROWS], outcomes))
+            move_to_quarantine(con, suite, quarantine_rows(suite, failing_rows, outcomes))
         record_results(con, suite, outcomes, run_id)
         blocked = any(o.severity == "error" for o in outcomes)
         if suite.incremental and not blocked:
@@ -211,30 +364,24 @@ def advance_watermark(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str)
     )
 
 
-def judge(
-    suite: Suite,
-    check: Check,
-    frame: pd.DataFrame,
-    result: dict | None,
-    thresholds: Thresholds,
-) -> CheckOutcome:
-    """Turn GX's result into an outcome: a verdict, a severity and a message naming the table,
-    the expectation and sample bad values."""
+def judge(suite: Suite, tally: Tally, rows: int, thresholds: Thresholds) -> CheckOutcome:
+    """Turn a check's tally over `rows` frame rows into an outcome: a verdict, a severity and a
+    message naming the table, the expectation and sample bad values."""
+    check = tally.check
     head = f"{suite.relation}: {check.name} ({camel_to_snake(check.expectation)}: "
     head += f"{check.description})"
     outcome = functools.partial(CheckOutcome, suite, check)
-    if result is None:  # an empty frame: nothing new, or too little history to judge
+    if not rows:  # an empty frame: nothing new, or too little history to judge
         note = "no new rows" if check.frame == ROWS else f"no {check.frame} to judge yet"
         return outcome(True, None, 0, 0, 0, note, [], f"{head}: {note}")
-    if "exception" in result:
-        message = f"{head} could not be evaluated: {result['exception']}"
-        return outcome(False, check.severity, len(frame), 0, 0, "error", [], message)
+    if tally.exception:
+        message = f"{head} could not be evaluated: {tally.exception}"
+        return outcome(False, check.severity, rows, 0, 0, "error", [], message)
 
-    failing = int(result.get("unexpected_count") or 0)
-    checked = int(result.get("element_count") or len(frame))
-    indexes = tuple(result.get("unexpected_index_list") or ())
-    observed = observed_value(result, failing, checked)
-    samples = sample_values(check, frame, indexes)
+    failing, checked = tally.failing, tally.rows or rows
+    indexes = tuple(tally.failing_indexes)
+    observed = observed_value(failing, checked)
+    samples = tally.samples
     example = f"; e.g. {'; '.join(samples)}" if samples else ""
     found = (checked, failing)
     if check.quarantine and failing:
@@ -256,16 +403,15 @@ def judge(
         and "mostly" in check.arguments
         and failing <= thresholds.share_tolerance_rows
     )
-    if result["success"] or too_few_to_block:
+    if tally.success or too_few_to_block:
         within = f" ({failing} within tolerance{example})" if failing else ""
         return outcome(True, None, *found, 0, observed, samples, f"{head}: passed{within}")
     message = f"{head}: failed, {observed}{example}"
     return outcome(False, check.severity, *found, 0, observed, samples, message)
 
 
-def observed_value(result: dict, failing: int, checked: int) -> str:
-    if result.get("observed_value") is not None:
-        return str(result["observed_value"])
+def observed_value(failing: int, checked: int) -> str:
+    """Row-by-row rules have no observed value of their own in GX: the share of failing rows."""
     share = 100.0 * failing / checked if checked else 0.0
     return f"{failing} of {checked} unexpected ({share:.2f}%)"
 
@@ -295,7 +441,8 @@ def display(value: Any) -> str:
 
 def quarantine_rows(suite: Suite, frame: pd.DataFrame | None, outcomes: list[CheckOutcome]):
     """(_load_id, _source_row, reason) of every raw row that breaks a row-level rule whose
-    failures stayed within tolerance; a row breaking several rules gets every reason."""
+    failures stayed within tolerance; a row breaking several rules gets every reason. `frame`
+    holds the failing rows of the ROWS frame, indexed by their position in it."""
     reasons: dict[int, list[str]] = {}
     for outcome in outcomes:
         if not outcome.quarantined_count:

@@ -12,6 +12,7 @@ import pytest
 from data_quality.quarantine import summarise_quarantine
 from data_quality.report import build_quality_report
 from data_quality.suites import raw_suites
+from data_quality.thresholds import Thresholds
 from data_quality.validation import run_suites
 from orchestration.cli import main
 from sources.contract import LANDING_TABLES, landing_table
@@ -128,6 +129,70 @@ def test_binesh_quarantine_summarises_by_table_file_and_rule(simulated, capsys, 
     assert main(["quarantine", "--table", "ecommerce__orders", "--warehouse", str(copy)]) == 0
     text = capsys.readouterr().out
     assert "ecommerce__orders" in text and "web__events" not in text
+
+
+def test_chunks_of_seven_rows_find_what_one_chunk_finds(simulated, tmp_path):
+    """Bad rows planted in several chunks, and keys of the first rows copied into the last (chunks
+    apart), give the counts, messages and quarantine the whole increment gives in one chunk."""
+    _, _, root = simulated
+    tables = ["ecommerce__orders", "ecommerce__order_items", "surveys__responses"]
+    frame_order = "row_number() over (order by _load_id, _source_row) - 1"
+    with duckdb.connect(str(tmp_path / "one.duckdb")) as con:
+        for table in tables:
+            load_table(con, root / "landing", landing_table(table))
+        for table, bad, positions in (
+            ("ecommerce__orders", "amount = -1", "2, 9, 30"),
+            ("ecommerce__order_items", "quantity = 0", "5, 40"),
+        ):
+            con.execute(
+                f"""
+                update raw.{table} set {bad} where (_load_id, _source_row) in (
+                    select (_load_id, _source_row) from raw.{table}
+                    qualify {frame_order} in ({positions}))
+                """
+            )
+        for table, key in (
+            ("ecommerce__orders", ["order_id"]),
+            ("ecommerce__order_items", ["order_id", "product_id"]),
+        ):
+            con.execute(
+                f"""
+                update raw.{table} as copy
+                set {", ".join(f"{c} = first.{c}" for c in key)}
+                from (select * from raw.{table} qualify {frame_order} = 0) as first
+                where (copy._load_id, copy._source_row) in (
+                    select (_load_id, _source_row) from raw.{table}
+                    order by _load_id desc, _source_row desc limit 1)
+                """
+            )
+        [first_order] = con.execute(
+            "select order_id from raw.ecommerce__orders qualify " + frame_order + " = 0"
+        ).fetchone()
+    shutil.copy(tmp_path / "one.duckdb", tmp_path / "chunks.duckdb")
+
+    suites = [suite for suite in raw_suites() if suite.table in tables]
+    found = {}
+    for name, rows in (("one", 1_000_000), ("chunks", 7)):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
+            outcomes = run_suites(con, suites, "a", Thresholds(validation_chunk_rows=rows))
+            quarantined = con.execute(
+                "select source_table, source_file, source_row, reason from audit.quarantine "
+                "order by all"
+            ).fetchall()
+        found[name] = outcomes, quarantined
+    assert found["chunks"] == found["one"]
+
+    outcomes, quarantined = found["chunks"]
+    checks = {(o.asset, o.check.name): o for o in outcomes}
+    assert checks["raw.ecommerce__orders", "amount_not_negative"].quarantined_count >= 3
+    assert sum('amount: "-1" fails' in reason for *_, reason in quarantined) == 3
+    assert checks["raw.ecommerce__order_items", "quantity_positive"].quarantined_count >= 2
+    assert checks["raw.ecommerce__orders", "amount_not_negative"].rows_checked > 100
+    # the first row and its copy in the last row are found, though 7-row chunks lie between
+    unique = checks["raw.ecommerce__orders", "order_id_unique"]
+    assert unique.failing_count >= 2 and f'order_id="{first_order}"' in unique.samples[0]
+    compound = checks["raw.ecommerce__order_items", "order_id_product_id_unique"]
+    assert compound.failing_count >= 2 and "order_id=" in compound.samples[0]
 
 
 def land(landing: Path, relative: str, text: str) -> None:
