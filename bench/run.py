@@ -8,11 +8,12 @@ of the process and everything it started, from wait4) are its own:
   rerun      `binesh run` again with nothing new landed (what a quiet nightly run costs)
 
 The pipeline's raw-load and transform (dbt and Python models) shares come from Dagster's step
-statistics for that run.
+statistics for that run; identity resolution is scored with `binesh evaluate identity`.
 Results go to bench/results/<timestamp>.json and latest.json, and a table is printed.
 
     python -m bench.run                         # 10k and 100k customers over 365 days
-    python -m bench.run --scales 1000000 --days 365   # opt-in: the million-customer run
+    python -m bench.run --scales 1000000 --days 180 --no-rerun \
+        --select '+key:"marts/customer_identity_map"'   # identity at a million customers
 """
 
 from __future__ import annotations
@@ -68,7 +69,24 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
     return {kind: round(seconds, 2) for kind, seconds in totals.items()}
 
 
-def bench_scale(customers: int, days: int, workdir: Path, binesh: str) -> dict:
+def identity_scores(binesh: str, env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [binesh, "evaluate", "identity", "--json"], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench: binesh evaluate identity failed:\n{done.stderr[-4000:]}")
+    report = json.loads(done.stdout)
+    return {
+        population: {
+            name: round(report[population][name], 4) for name in ("precision", "recall", "f1")
+        }
+        for population in ("all_records", "identifiable_records", "resolved_records")
+    } | {"name_only_reviews": report["name_only_reviews"]}
+
+
+def bench_scale(
+    customers: int, days: int, workdir: Path, binesh: str, select: str | None, rerun: bool
+) -> dict:
     landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
     dagster_home = workdir / "dagster_home"
     dagster_home.mkdir(parents=True)
@@ -79,17 +97,20 @@ def bench_scale(customers: int, days: int, workdir: Path, binesh: str) -> dict:
         BINESH_WAREHOUSE=str(warehouse),
         DAGSTER_HOME=str(dagster_home),
     )
+    run = [binesh, "run", *(["--select", select] if select else [])]
     stages = [
         run_stage(
             "simulate",
             [binesh, "simulate", "--customers", str(customers), "--days", str(days)],
             env,
         ),
-        run_stage("pipeline", [binesh, "run"], env),
+        run_stage("pipeline", run, env),
     ]
     counts = warehouse_counts(warehouse)
     steps = step_seconds(dagster_home)
-    stages.append(run_stage("rerun", [binesh, "run"], env))
+    identity = identity_scores(binesh, env)
+    if rerun:
+        stages.append(run_stage("rerun", run, env))
 
     landed = sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())
     raw_rows = counts.get("raw", 0)
@@ -101,7 +122,9 @@ def bench_scale(customers: int, days: int, workdir: Path, binesh: str) -> dict:
         "landing_mb": round(landed / 2**20, 1),
         "warehouse_mb": round(warehouse.stat().st_size / 2**20, 1),
         "rows": counts,
+        "selection": select,
         "pipeline_steps_seconds": steps,
+        "identity": identity,
         "raw_load_rows_per_second": round(raw_rows / steps["raw_load"])
         if steps.get("raw_load")
         else None,
@@ -123,6 +146,8 @@ def print_table(results: list[dict]) -> None:
             )
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result["pipeline_steps_seconds"].items())
         print(f"{'':>17} pipeline steps: {steps}; raw rows {result['rows'].get('raw', 0):,}")
+        f1 = {name: scores["f1"] for name, scores in result["identity"].items() if "f1" in scores}
+        print(f"{'':>17} identity F1: " + ", ".join(f"{k} {v:.4f}" for k, v in f1.items()))
 
 
 def main() -> None:
@@ -130,6 +155,8 @@ def main() -> None:
     parser.add_argument("--scales", default="10000,100000", help="customer counts, comma-separated")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--select", help="build only these assets (binesh run --select)")
+    parser.add_argument("--no-rerun", action="store_true", help="skip the quiet rerun")
     args = parser.parse_args()
 
     binesh = str(Path(sys.executable).with_name("binesh"))
@@ -137,7 +164,9 @@ def main() -> None:
     for customers in (int(s) for s in args.scales.split(",")):
         workdir = Path(tempfile.mkdtemp(prefix=f"binesh-bench-{customers}-"))
         try:
-            results.append(bench_scale(customers, args.days, workdir, binesh))
+            results.append(
+                bench_scale(customers, args.days, workdir, binesh, args.select, not args.no_rerun)
+            )
         finally:
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)

@@ -57,6 +57,7 @@ create table if not exists audit.quality_watermarks (
 """
 
 NEVER = datetime(1970, 1, 1)
+NOT_JUDGED = "not judged"
 SAMPLE_SIZE = 5
 LINEAGE = ("_source_file", "_source_row", "_load_id", "_loaded_at")
 # Where a row came from: shown beside failing values (raw rows, files), kept for quarantine.
@@ -319,9 +320,14 @@ def run_suite(
         if not checks:
             continue
         used = {k: v for k, v in parameters.items() if f"${k}" in sql}
-        tallies, rows, failing = validate_frame(
-            con, suite, checks, sql, used, thresholds.validation_chunk_rows
-        )
+        try:
+            tallies, rows, failing = validate_frame(
+                con, suite, checks, sql, used, thresholds.validation_chunk_rows
+            )
+        except duckdb.CatalogException as error:
+            # a rule that looks up a table not built yet (a run of a selection of assets)
+            outcomes += [not_judged(suite, check, error) for check in checks]
+            continue
         outcomes += [judge(suite, tally, rows, thresholds) for tally in tallies]
         if frame_name == ROWS:
             failing_rows = failing
@@ -332,7 +338,8 @@ def run_suite(
             move_to_quarantine(con, suite, quarantine_rows(suite, failing_rows, outcomes))
         record_results(con, suite, outcomes, run_id)
         blocked = any(o.severity == "error" for o in outcomes)
-        if suite.incremental and not blocked:
+        unjudged = any(o.observed_value == NOT_JUDGED for o in outcomes)
+        if suite.incremental and not blocked and not unjudged:
             advance_watermark(con, suite, run_id)
         con.execute("commit")
     except BaseException:
@@ -364,12 +371,23 @@ def advance_watermark(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str)
     )
 
 
+def heading(suite: Suite, check: Check) -> str:
+    expectation = camel_to_snake(check.expectation)
+    return f"{suite.relation}: {check.name} ({expectation}: {check.description})"
+
+
+def not_judged(suite: Suite, check: Check, error: Exception) -> CheckOutcome:
+    """A warning, not a block: the rows are judged again, from the same watermark, next run."""
+    reason = str(error).splitlines()[0]
+    message = f"{heading(suite, check)}: not judged: {reason} Build that table too."
+    return CheckOutcome(suite, check, False, "warn", 0, 0, 0, NOT_JUDGED, [], message)
+
+
 def judge(suite: Suite, tally: Tally, rows: int, thresholds: Thresholds) -> CheckOutcome:
     """Turn a check's tally over `rows` frame rows into an outcome: a verdict, a severity and a
     message naming the table, the expectation and sample bad values."""
     check = tally.check
-    head = f"{suite.relation}: {check.name} ({camel_to_snake(check.expectation)}: "
-    head += f"{check.description})"
+    head = heading(suite, check)
     outcome = functools.partial(CheckOutcome, suite, check)
     if not rows:  # an empty frame: nothing new, or too little history to judge
         note = "no new rows" if check.frame == ROWS else f"no {check.frame} to judge yet"

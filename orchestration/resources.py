@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
@@ -22,9 +25,23 @@ class LandingZone(dg.ConfigurableResource):
         return Path(self.path)
 
 
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse, its connection closed also when a step fails: dagster-duckdb closes
+    it only on success, and an open connection keeps DuckDB's file lock from the next step's
+    dbt process (the in-process executor runs every step in one process)."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as con:
+            try:
+                yield con
+            finally:
+                con.close()
+
+
 def build_resources() -> dict[str, object]:
     return {
-        "warehouse": DuckDBResource(database=dg.EnvVar("BINESH_WAREHOUSE")),
+        "warehouse": Warehouse(database=dg.EnvVar("BINESH_WAREHOUSE")),
         "landing": LandingZone(path=dg.EnvVar("BINESH_LANDING_DIR")),
         # dbt from the same environment as Dagster, whether or not that environment is activated
         "dbt": DbtCliResource(

@@ -288,3 +288,24 @@ def test_a_share_rule_judges_only_more_failing_rows_than_its_tolerance(tmp_path,
     assert known.failing_count == unknown
     assert (known.severity == "error") is blocks
     assert ("within tolerance" in known.message) is not blocks
+
+
+def test_a_rule_on_a_table_not_built_yet_warns_and_judges_the_rows_next_time(tmp_path):
+    """A run of a selection of assets can check a table whose rules look up one not built."""
+    landing, table = tmp_path / "landing", landing_table("ecommerce__orders")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        outcomes = run_suites(con, suite_of(table.qualified_name), "a")
+        assert outcomes
+        assert {(o.success, o.severity, o.observed_value) for o in outcomes} == {
+            (False, "warn", "not judged")
+        }
+        assert "not judged: Catalog Error" in outcomes[0].message
+        assert con.execute("select count(*) from audit.quality_watermarks").fetchone()[0] == 0
+
+        land(landing, "ecommerce/orders/d1.csv", "order_id,customer_id,ordered_at,amount\n"
+             "o1,c1,2025-01-01,5\n")  # fmt: skip
+        load_table(con, landing, table)
+        outcomes = run_suites(con, suite_of(table.qualified_name), "b")
+        assert all(o.observed_value != "not judged" for o in outcomes)
+        assert max(o.rows_checked for o in outcomes) == 1
+        assert con.execute("select count(*) from audit.quality_watermarks").fetchone()[0] == 1
