@@ -129,12 +129,16 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
     con.execute(
         """
         create temp table jsonl_lines as
-        with split as (
+        with files as (
+            -- split once: unnesting two splits of a file side by side grows with its square
+            select filename, string_split(content, chr(10)) as lines from read_text(?)
+        ),
+        split as (
             select
                 filename as _file,
-                unnest(string_split(content, chr(10))) as line,
-                generate_subscripts(string_split(content, chr(10)), 1) as _source_row
-            from read_text(?)
+                unnest(lines) as line,
+                generate_subscripts(lines, 1) as _source_row
+            from files
         )
         select
             _file,
