@@ -232,21 +232,17 @@ def run_command(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
-    run_config = QUIET_LOGS | ml_cutoff_run_config(args)
     selection = None
     if args.select:
         selection = selected_assets(defs, args.select)
         # dbt then skips the tests of models outside the selection (a relationship from an
         # unbuilt fact to a selected dimension), which would fail on a fresh warehouse
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
-        # the ML cutoffs configure a step that a selection may leave out
-        if not any(key.path[0] == "ml" for key in selection):
-            run_config = QUIET_LOGS
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config=run_config,
+            run_config=QUIET_LOGS | ml_cutoff_run_config(args),
             asset_selection=selection,
         )
     elapsed = time.perf_counter() - started
