@@ -402,6 +402,12 @@ def test_parse_needs_no_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         if node.source_name == "raw"
     }
     assert raw_sources == {("raw", table.qualified_name) for table in LANDING_TABLES}
+    # PostgreSQL (the portable target) cuts names at 63 bytes: dbt refuses longer relations
+    relations = [
+        node.alias for node in result.result.nodes.values() if node.resource_type == "model"
+    ]
+    relations += [test.name for test in result.result.unit_tests.values()]
+    assert [name for name in relations if len(name.encode()) > 63] == []
 
 
 def test_sources_yaml_matches_the_contract() -> None:
