@@ -47,6 +47,9 @@ class Check:
     quarantine: bool = False  # row-level: failing raw rows move to audit.quarantine
     frame: str = ROWS
     context: tuple[str, ...] = ()  # more frame columns shown beside failing values
+    # Referential coverage: the raw table of the records referenced. A business that delivers
+    # none of them makes the rule not applicable; references not known yet may be awaited.
+    references: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -77,6 +80,44 @@ class Suite:
         return [self.layer, self.table]
 
 
+# The state of one reference, as a coverage frame's `<name>_reference` column holds it (null
+# when a row references nothing): the record is known; it is not, but the row is younger than
+# the grace period (a late-arriving dimension: the row flows on and is judged again next run);
+# or it is still unknown past the grace period.
+KNOWN, AWAITED, MISSING = "known", "awaited", "missing"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A staging column naming a record of another source table (its staging model's `key`,
+    by default the column's own name); `event_at` dates the referencing row."""
+
+    column: str
+    source_table: str  # e.g. ecommerce__customers
+    event_at: str | None = None
+    key: str | None = None
+
+    @property
+    def state_column(self) -> str:
+        return f"{self.column}_reference"
+
+    def state_sql(self, grace_days: float) -> str:
+        """The reference's state. A row is dated on the warehouse's data clock (the latest event
+        of any source), so a replayed history is judged as it was delivered; a row without an
+        event time (an order line whose order is unknown) is dated by when it was loaded."""
+        grace = f"interval ({grace_days * 86400:.0f}) second"
+        young = f"rows._loaded_at >= now()::timestamp - {grace}"
+        if self.event_at:
+            young = f"coalesce(rows.{self.event_at} >= ({DATA_CLOCK_SQL}) - {grace}, {young})"
+        return (
+            f", case when rows.{self.column} is null then null "
+            f"when rows.{self.column} in "
+            f"(select {self.key or self.column} from staging.stg_{self.source_table}) "
+            f"then '{KNOWN}' when {young} then '{AWAITED}' else '{MISSING}' end "
+            f"as {self.state_column}"
+        )
+
+
 @dataclass
 class _Rules:
     """Small builders so that each suite below reads as a list of rules."""
@@ -89,8 +130,19 @@ class _Rules:
         quarantine = arguments.pop("quarantine", False)
         frame = arguments.pop("frame", ROWS)
         context = tuple(arguments.pop("context", ()))
+        references = arguments.pop("references", None)
         self.checks.append(
-            Check(name, expectation, arguments, description, severity, quarantine, frame, context)
+            Check(
+                name,
+                expectation,
+                arguments,
+                description,
+                severity,
+                quarantine,
+                frame,
+                context,
+                references,
+            )
         )
 
     def between(self, name, column, description, *, min_value=None, max_value=None, **kw):
@@ -138,17 +190,18 @@ class _Rules:
             mostly=self.thresholds.min_valid_share,
         )
 
-    def covered(self, name, flag_column, reference, description) -> None:
-        """Referential coverage: `flag_column` is true when the `reference` column names a known
-        record, null when the record has no reference at all."""
+    def covered(self, name, reference: Reference, description) -> None:
+        """Referential coverage: the share of references that name a known record or one that
+        may still arrive (REFERENCE_STATES); only references missing past the grace fail."""
         self.add(
             name,
             "ExpectColumnValuesToBeInSet",
-            description,
-            column=flag_column,
-            context=[reference],
-            value_set=[True],
+            f"{description} (or arrive within {self.thresholds.late_reference_grace_days:g} days)",
+            column=reference.state_column,
+            context=[reference.column],
+            value_set=[KNOWN, AWAITED],
             mostly=self.thresholds.min_reference_coverage,
+            references=reference.source_table,
         )
 
     def ordered(self, name, later, earlier, description, severity="warn") -> None:
@@ -399,13 +452,20 @@ EVENT_COLUMNS = {
 }
 
 
-def freshness_sql(table: str, column: str) -> str:
-    latest_per_table = " union all ".join(
+# The warehouse's data clock: the latest event of any source ("now" in the data).
+DATA_CLOCK_SQL = (
+    "select max(latest) as freshest_at from ("
+    + " union all ".join(
         f"select max({c}) as latest from raw.{t}" for t, c in EVENT_COLUMNS.items()
     )
+    + ")"
+)
+
+
+def freshness_sql(table: str, column: str) -> str:
     return f"""
         with
-            freshest as (select max(latest) as freshest_at from ({latest_per_table})),
+            freshest as ({DATA_CLOCK_SQL}),
             latest as (select max({column}) as latest_event_at from raw.{table})
         select
             '{table}' as source_table,
@@ -453,13 +513,17 @@ def staging_suites(thresholds: Thresholds = THRESHOLDS) -> list[Suite]:
         }
         return Suite("staging", model, frames, tuple(rules.checks), description=f"staging.{model}")
 
-    def known(flag: str, column: str, relation: str, key: str | None = None) -> str:
-        """A flag column for referential coverage: null without a reference, else whether the
-        referenced record exists."""
-        return (
-            f", case when rows.{column} is not null then rows.{column} in "
-            f"(select {key or column} from staging.{relation}) end as {flag}"
-        )
+    customer = Reference("customer_id", "ecommerce__customers", "ordered_at")
+    order_of_line = Reference("order_id", "ecommerce__orders")
+    product_of_line = Reference("product_id", "ecommerce__products")
+    contact = Reference("contact_id", "crm__contacts", "created_at")
+    campaign = Reference("campaign_id", "marketing__campaigns", "occurred_at")
+    viewed_product = Reference("product_id", "ecommerce__products", "occurred_at")
+    surveyed_order = Reference("order_id", "ecommerce__orders", "submitted_at")
+    reviewed_product = Reference("product_id", "ecommerce__products", "posted_at")
+
+    def states(*references: Reference) -> str:
+        return "".join(r.state_sql(t.late_reference_grace_days) for r in references)
 
     def email(r: _Rules) -> None:
         r.add(
@@ -488,52 +552,26 @@ def staging_suites(thresholds: Thresholds = THRESHOLDS) -> list[Suite]:
     def orders(r: _Rules) -> None:
         r.covered(
             "customer_coverage",
-            "has_known_customer",
-            "customer_id",
+            customer,
             "new orders' customers exist in the shop's customer list",
         )
 
     def order_items(r: _Rules) -> None:
-        r.covered(
-            "order_coverage",
-            "has_known_order",
-            "order_id",
-            "new order lines belong to a known order",
-        )
-        r.covered(
-            "product_coverage",
-            "has_known_product",
-            "product_id",
-            "new order lines sell a known product",
-        )
+        r.covered("order_coverage", order_of_line, "new order lines belong to a known order")
+        r.covered("product_coverage", product_of_line, "new order lines sell a known product")
 
     def leads(r: _Rules) -> None:
         email(r)
-        r.covered(
-            "contact_coverage",
-            "has_known_contact",
-            "contact_id",
-            "new leads' contacts exist in the CRM",
-        )
+        r.covered("contact_coverage", contact, "new leads' contacts exist in the CRM")
         r.ordered(
             "converted_after_created", "converted_at", "created_at", "leads convert after creation"
         )
 
     def messages(r: _Rules) -> None:
-        r.covered(
-            "campaign_coverage",
-            "has_known_campaign",
-            "campaign_id",
-            "new email events belong to a known campaign",
-        )
+        r.covered("campaign_coverage", campaign, "new email events belong to a known campaign")
 
     def events(r: _Rules) -> None:
-        r.covered(
-            "product_coverage",
-            "has_known_product",
-            "product_id",
-            "products viewed on the web are known",
-        )
+        r.covered("product_coverage", viewed_product, "products viewed on the web are known")
 
     def tickets(r: _Rules) -> None:
         email(r)
@@ -546,13 +584,11 @@ def staging_suites(thresholds: Thresholds = THRESHOLDS) -> list[Suite]:
 
     def responses(r: _Rules) -> None:
         email(r)
-        r.covered("order_coverage", "has_known_order", "order_id", "surveyed orders are known")
+        r.covered("order_coverage", surveyed_order, "surveyed orders are known")
 
     def reviews(r: _Rules) -> None:
         email(r)
-        r.covered(
-            "product_coverage", "has_known_product", "product_id", "reviewed products are known"
-        )
+        r.covered("product_coverage", reviewed_product, "reviewed products are known")
 
     def products(r: _Rules) -> None:
         r.add(
@@ -577,42 +613,41 @@ def staging_suites(thresholds: Thresholds = THRESHOLDS) -> list[Suite]:
         suite(
             "stg_crm__leads",
             leads,
-            email_flag + known("has_known_contact", "contact_id", "stg_crm__contacts"),
+            email_flag + states(contact),
         ),
         suite("stg_ecommerce__customers", email_and_phone, email_flag + phone_flag),
         suite(
             "stg_ecommerce__orders",
             orders,
-            known("has_known_customer", "customer_id", "stg_ecommerce__customers"),
+            states(customer),
         ),
         suite(
             "stg_ecommerce__order_items",
             order_items,
-            known("has_known_order", "order_id", "stg_ecommerce__orders")
-            + known("has_known_product", "product_id", "stg_ecommerce__products"),
+            states(order_of_line, product_of_line),
         ),
         suite("stg_ecommerce__products", products),
         suite(
             "stg_web__events",
             events,
-            known("has_known_product", "product_id", "stg_ecommerce__products"),
+            states(viewed_product),
         ),
         suite("stg_marketing__campaigns", campaigns),
         suite(
             "stg_marketing__messages",
             messages,
-            known("has_known_campaign", "campaign_id", "stg_marketing__campaigns"),
+            states(campaign),
         ),
         suite("stg_support__tickets", tickets, email_flag),
         suite(
             "stg_surveys__responses",
             responses,
-            email_flag + known("has_known_order", "order_id", "stg_ecommerce__orders"),
+            email_flag + states(surveyed_order),
         ),
         suite(
             "stg_feedback__reviews",
             reviews,
-            email_flag + known("has_known_product", "product_id", "stg_ecommerce__products"),
+            email_flag + states(reviewed_product),
         ),
     ]
 

@@ -32,8 +32,12 @@ class Thresholds:
     share_tolerance_rows: int = 5
 
     # Referential coverage: share of new records whose reference (an order's customer, an order
-    # item's order) is known. Late-arriving parents make 100 % too strict.
+    # item's order) is known or still awaited. A reference to a record that has not arrived yet
+    # (a late-arriving dimension: a campaign, a product, a customer) is awaited for this many
+    # days of the data's clock after its row's event: it warns, the row flows on, and it is
+    # judged again each run; past the grace an unknown reference counts against coverage.
     min_reference_coverage: float = 0.95
+    late_reference_grace_days: float = 3.0
 
     # Volume: each new file's rows against the median of the table's previous files. Checked only
     # once there are `volume_baseline_min_files` earlier files with a median of at least

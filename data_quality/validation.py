@@ -18,13 +18,13 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from data_quality.suites import ROWS, Check, Suite
+from data_quality.suites import AWAITED, ROWS, Check, Suite
 from data_quality.thresholds import THRESHOLDS, Thresholds
 from sources.readers import quote_ident, quote_literal
 
@@ -58,6 +58,7 @@ create table if not exists audit.quality_watermarks (
 
 NEVER = datetime(1970, 1, 1)
 NOT_JUDGED = "not judged"
+NOT_APPLICABLE = "not applicable"
 SAMPLE_SIZE = 5
 LINEAGE = ("_source_file", "_source_row", "_load_id", "_loaded_at")
 # Where a row came from: shown beside failing values (raw rows, files), kept for quarantine.
@@ -83,10 +84,22 @@ class CheckOutcome:
     samples: list[str]
     message: str
     failing_indexes: tuple[int, ...] = ()  # frame rows GX found failing (raw quarantine uses them)
+    # the first load holding rows whose reference is awaited: the watermark stays before it, so
+    # those rows are judged again next run
+    awaited_since: datetime | None = None
 
     @property
     def asset(self) -> str:
         return self.suite.relation
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """The rows of a coverage rule's frame whose reference is awaited (suites.AWAITED)."""
+
+    rows: int
+    since: datetime | None  # the earliest _loaded_at among them
+    references: list[str]  # a few of the references awaited
 
 
 @dataclass
@@ -102,6 +115,7 @@ class Tally:
     samples: list[str] = field(default_factory=list)
     failing_indexes: list[int] = field(default_factory=list)  # quarantine rules only
     exception: str | None = None
+    awaited: Awaited | None = None  # coverage rules only
 
     def add(self, result: dict, chunk: pd.DataFrame) -> None:
         if "exception" in result:
@@ -179,6 +193,7 @@ def validate_frame(
 ) -> tuple[list[Tally], int, pd.DataFrame | None]:
     """Validate a frame chunk by chunk: each check's tally, the frame's row count, and the rows
     failing a quarantine rule (lineage and checked columns only, not the whole frame)."""
+    frame_sql = sql
     sql = f"select {', '.join(checked_columns(con, checks, sql, parameters))} from ({sql})"
     duplicated = {
         check.name: duplicated_keys(con, check, sql, parameters)
@@ -205,7 +220,24 @@ def validate_frame(
         }
         if failing:
             failing_rows.append(chunk.loc[sorted(failing), kept])
+    for check in checks:
+        if check.references:
+            tallies[check.name].awaited = awaited_references(con, check, frame_sql, parameters)
     return list(tallies.values()), rows, pd.concat(failing_rows) if failing_rows else None
+
+
+def awaited_references(
+    con: duckdb.DuckDBPyConnection, check: Check, sql: str, parameters: dict[str, Any]
+) -> Awaited:
+    """How many rows of the frame wait for the record they reference, since when, and which."""
+    state, reference = quote_ident(check.columns[0]), quote_ident(check.context[0])
+    awaited = f"from ({sql}) where {state} = '{AWAITED}'"
+    rows, since = con.execute(f"select count(*), min(_loaded_at) {awaited}", parameters).fetchone()
+    references = con.execute(
+        f"select distinct {reference}::varchar {awaited} order by 1 limit {SAMPLE_SIZE}",
+        parameters,
+    ).fetchall()
+    return Awaited(rows, since, [value for (value,) in references])
 
 
 def checked_columns(
@@ -315,8 +347,16 @@ def run_suite(
     watermark = current_watermark(con, suite) if suite.incremental else NEVER
     parameters = {"watermark": watermark, "table": suite.table}
     outcomes, failing_rows = [], None
+    delivered = delivered_tables(con)
     for frame_name, sql in suite.frames.items():
-        checks = [check for check in suite.checks if check.frame == frame_name]
+        checks = []
+        for check in suite.checks:
+            if check.frame != frame_name:
+                continue
+            if check.references and check.references not in delivered:
+                outcomes.append(not_applicable(suite, check))
+            else:
+                checks.append(check)
         if not checks:
             continue
         used = {k: v for k, v in parameters.items() if f"${k}" in sql}
@@ -339,8 +379,9 @@ def run_suite(
         record_results(con, suite, outcomes, run_id)
         blocked = any(o.severity == "error" for o in outcomes)
         unjudged = any(o.observed_value == NOT_JUDGED for o in outcomes)
+        awaited = [o.awaited_since for o in outcomes if o.awaited_since is not None]
         if suite.incremental and not blocked and not unjudged:
-            advance_watermark(con, suite, run_id)
+            advance_watermark(con, suite, run_id, before=min(awaited, default=None))
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -355,20 +396,51 @@ def current_watermark(con: duckdb.DuckDBPyConnection, suite: Suite) -> datetime:
     return row[0] if row else NEVER
 
 
-def advance_watermark(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> None:
-    """Everything loaded so far has been validated; a failed increment is checked again next run."""
+def advance_watermark(
+    con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str, before: datetime | None = None
+) -> None:
+    """Everything loaded so far has been validated; a failed increment is checked again next run,
+    and so is everything loaded from `before` on (rows awaiting a late-arriving record)."""
     if suite.layer == "raw":
         latest = "select max(loaded_at) from audit.load_log where source_table = ?"
         parameters = [suite.table]
     else:
         latest, parameters = f"select max(_loaded_at) from {suite.relation}", []
     through = con.execute(latest, parameters).fetchone()[0]
-    if through is None:
+    if through is not None and before is not None:
+        through = min(through, before - timedelta(microseconds=1))
+    if through is None or through <= current_watermark(con, suite):
         return
     con.execute(
         "insert or replace into audit.quality_watermarks values (?, ?, ?, now()::timestamp)",
         [suite.relation, through, run_id],
     )
+
+
+def delivered_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The raw tables the business delivers: those with a current file in the landing zone."""
+    logged = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'audit' "
+        "and table_name = 'load_log'"
+    ).fetchone()[0]
+    if not logged:
+        return set()
+    return {
+        table
+        for (table,) in con.execute(
+            "select distinct source_table from audit.load_log where superseded_at is null"
+        ).fetchall()
+    }
+
+
+def not_applicable(suite: Suite, check: Check) -> CheckOutcome:
+    """A reference into a source the business does not deliver is not a broken reference."""
+    source, table = check.references.split("__", 1)
+    message = (
+        f"{heading(suite, check)}: {NOT_APPLICABLE}: the business delivers no {source} "
+        f"{table} (no file in {source}/{table}/), so its references are not judged"
+    )
+    return CheckOutcome(suite, check, True, None, 0, 0, 0, NOT_APPLICABLE, [], message)
 
 
 def heading(suite: Suite, check: Check) -> str:
@@ -421,11 +493,36 @@ def judge(suite: Suite, tally: Tally, rows: int, thresholds: Thresholds) -> Chec
         and "mostly" in check.arguments
         and failing <= thresholds.share_tolerance_rows
     )
+    awaited = tally.awaited
+    if awaited and awaited.rows and (tally.success or too_few_to_block):
+        return awaited_outcome(suite, tally, checked, thresholds, example)
     if tally.success or too_few_to_block:
         within = f" ({failing} within tolerance{example})" if failing else ""
         return outcome(True, None, *found, 0, observed, samples, f"{head}: passed{within}")
-    message = f"{head}: failed, {observed}{example}"
+    message = f"{head}: failed, {observed} still unknown past the grace period{example}"
+    if not check.references:
+        message = f"{head}: failed, {observed}{example}"
     return outcome(False, check.severity, *found, 0, observed, samples, message)
+
+
+def awaited_outcome(
+    suite: Suite, tally: Tally, checked: int, thresholds: Thresholds, example: str
+) -> CheckOutcome:
+    """A late-arriving dimension: a warning naming what is awaited; the rows flow on."""
+    awaited, check = tally.awaited, tally.check
+    named = ", ".join(f"{check.context[0]}={display(value)}" for value in awaited.references)
+    missing = f"; {tally.failing} unknown past the grace period{example}" if tally.failing else ""
+    message = (
+        f"{heading(suite, check)}: {awaited.rows} of {checked} rows reference records not "
+        f"delivered yet (late-arriving, e.g. {named}); they flow on and are judged again each "
+        f"run, and block if more than {1 - thresholds.min_reference_coverage:.0%} are still "
+        f"unknown {thresholds.late_reference_grace_days:g} days after their event{missing}"
+    )
+    observed = f"{awaited.rows} of {checked} awaited ({100.0 * awaited.rows / checked:.2f}%)"
+    return CheckOutcome(
+        suite, check, False, "warn", checked, tally.failing, 0, observed, [named], message,
+        awaited_since=awaited.since,
+    )  # fmt: skip
 
 
 def observed_value(failing: int, checked: int) -> str:

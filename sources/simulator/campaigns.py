@@ -260,9 +260,11 @@ def by_key(key: int) -> Campaign:
 
 
 def _between(first: int, last: int, attribute: str) -> list[Campaign]:
+    # A campaign belongs to the year it starts in, but is set up before it starts: one of
+    # early January is created in December, so next year's campaigns are looked at too.
     years = range(
         datetime.fromtimestamp(first, UTC).year - 1,
-        datetime.fromtimestamp(last, UTC).year + 1,
+        datetime.fromtimestamp(last, UTC).year + 2,
     )
     return [
         c for y in years for c in campaigns_of_year(y) if first <= getattr(c, attribute) <= last

@@ -35,7 +35,7 @@ def campaign_rows(day: Day) -> Batch | None:
         first = day.start - HISTORY_DAYS * 86400
         found = [
             c
-            for y in range(day.date.year - 4, day.date.year + 1)
+            for y in range(day.date.year - 4, day.date.year + 2)
             for c in campaigns_of_year(y)
             if first <= c.start and c.created <= day.end
         ]
