@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pyarrow.parquet as pq
 
 from sources.contract import LANDING_TABLES
+from sources.simulator import simulate
 from sources.simulator.schema import LEAD_EXTRAS
 
 FORMATS = {"web__events": ".parquet", "marketing__messages": ".jsonl"}
@@ -132,3 +133,19 @@ def test_web_events_cover_the_funnel(clean_sim, sim_io):
         "sign_up",
         "login",
     }
+
+
+def test_every_campaign_is_exported_before_its_first_email_even_across_new_year(tmp_path, sim_io):
+    """A real marketing export holds a campaign from when it is set up; January campaigns are
+    set up in December, so the nights around new year must deliver them before they send."""
+    out = tmp_path / "landing"
+    simulate(out, customers=200, days=12, seed=5, start_date=date(2025, 12, 26), noise_rate=0.0)
+    exported: dict[str, str] = {}
+    for row in sim_io.read_rows(out, sim_io.tables["marketing__campaigns"]):
+        exported.setdefault(row.values["campaign_id"], row.file.split("/")[-1][:10])
+    sent = {}
+    for row in sim_io.read_rows(out, sim_io.tables["marketing__messages"]):
+        sent.setdefault(row.values["campaign_id"], row.file.split("/")[-1][:10])
+    assert any(day >= "2026-01-01" for day in sent.values()), "no January campaign was sent"
+    late = {c: day for c, day in sent.items() if exported.get(c, "9999") > day}
+    assert not late, f"campaigns emailed before their export: {late}"
