@@ -187,3 +187,19 @@ def test_evaluate_ml_reports_every_model(env, built):
     report = json.loads(binesh(env, "evaluate", "ml", "--json"))
     assert {"segments", "lead scoring", "churn", "clv", "next best offer"} <= set(report)
     assert -1 <= report["segments"]["ARI clusters vs personas"] <= 1
+
+
+def test_appended_nights_each_build_on_top_of_the_last(env, built):
+    """The README's night: `binesh simulate --append-days N`, then `binesh run`. Late rows and
+    records that arrive a night after what references them warn, never block."""
+    orders = [built["raw.ecommerce__orders"]]
+    for days in (1, 3):
+        binesh(env, "simulate", "--append-days", str(days))
+        output = binesh(env, "run")
+        assert "Built the warehouse" in output and " 0 failed" in output
+        with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+            orders.append(con.execute("select count(*) from raw.ecommerce__orders").fetchone()[0])
+            latest = con.execute("select max(as_of) from ml.churn_predictions").fetchone()[0]
+            newest_order = con.execute("select max(ordered_at) from staging.stg_ecommerce__orders")
+            assert latest >= newest_order.fetchone()[0].date()  # the models moved on too
+    assert orders[0] < orders[1] < orders[2]
