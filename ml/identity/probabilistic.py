@@ -18,12 +18,14 @@ and counting them as evidence besides the names over-merges namesakes.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 import splink.internals.expectation_maximisation as em
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -73,8 +75,13 @@ STREET_ABBREVIATIONS = {
 
 # A UK postcode without its space: outward code, then the inward code (digit + two letters).
 UK_POSTCODE = "^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$"
+UK_SECTOR = "^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9]"
+UK_DISTRICT = "^[A-Z]{1,2}[0-9][A-Z0-9]? "
 
-# Candidate blocking keys, tightest first. Derived columns (right) exist when their source does.
+# Candidate blocking keys, tightest first: a pair is scored when it agrees on every column of
+# one key. Without email and phone the names, birth date and address must find the pairs among
+# them, each key missing what a typo in another one hides (derived columns, right, exist when
+# their source does).
 BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("first_name", "last_name"),
     ("email",),
@@ -85,10 +92,29 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("street", "city"),
     ("last_name", "birth_year"),
     ("first_name", "birth_year"),
+    ("last_name", "postcode"),
+    ("first_name", "postcode"),
+    ("last_name", "street"),
+    ("first_name", "street"),
     ("last_name", "city"),
     ("first_name", "city"),
+    ("first_name", "last_name_start"),
+    ("first_name_start", "last_name"),
+    ("first_name_start", "last_name_start", "birth_year"),
+    ("birth_year", "postcode"),
+    ("birth_year", "city"),
+    ("last_name",),
+    ("street",),
+    ("first_name_start", "city"),
+    ("first_name",),
+    ("city",),
 )
-DERIVED_COLUMNS = {"email_user": "email", "birth_year": "birth_date"}
+DERIVED_COLUMNS = {
+    "email_user": "email",
+    "birth_year": "birth_date",
+    "first_name_start": "first_name",
+    "last_name_start": "last_name",
+}
 
 # Fewer blocked pairs than this and a training pass learns nothing: it is skipped.
 MIN_TRAINING_PAIRS = 50
@@ -98,29 +124,61 @@ MIN_TRAINING_PAIRS = 50
 class LinkageSettings:
     """How the probabilistic model is trained and when a scored pair becomes a link."""
 
-    # A pair is a link at or above this match probability.
-    threshold: float = 0.95
+    # A pair is a link at or above this match probability. None: chosen on every run from the
+    # model's own estimates (choose_threshold), since the right cut-off moves with how noisy
+    # and how crowded with namesakes the data at hand is.
+    threshold: float | None = None
+    # The chosen threshold maximises the model's estimated F1 among those whose estimated
+    # precision is at least this.
+    min_estimated_precision: float = 0.99
+    # Never link a pair the model finds likelier two people than one.
+    min_threshold: float = 0.5
     # Fewer named records than this and there is nothing to train a model on: no links.
     min_records: int = 50
     # Random pairs sampled to estimate u (how often non-matches agree by chance).
     u_max_pairs: float = 2e6
     # Blocked pairs sampled per expectation-maximisation pass (None: all of them).
     em_max_pairs: float | None = 2e6
-    # Share of true matches that agree on name + birth date or on email (sets the prior).
-    prior_recall: float = 0.6
     # Smallest m probability EM may estimate (see _em_with_m_floor).
     min_m_probability: float = 1e-6
     # Blocked pairs the coarser blocking keys may add to the scoring (see BLOCKING_KEYS).
     max_comparisons: float = 3e7
+    # Up to this many record pairs in all, every pair is scored (no blocking).
+    max_all_pairs: float = 2e6
     seed: int = 42
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    """The match threshold and what the model expects of it (no ground truth involved)."""
+
+    threshold: float
+    # Estimated from the match probabilities of the scored pairs: precision = mean probability
+    # of the pairs at or above the threshold, recall = their summed probability over the sum
+    # of all; expected_matches is that sum (true pairs the model believes are among them).
+    estimated_precision: float
+    estimated_recall: float
+    estimated_f1: float
+    expected_matches: float
+    # Share of all record pairs that are matches, as re-estimated from the scored pairs.
+    probability_two_random_records_match: float
+
+
+@dataclass
+class Linkage:
+    edges: pa.Table  # EDGE_SCHEMA: the links
+    choice: ThresholdChoice | None  # None when there was nothing to train a model on
+    scored_pairs: int
 
 
 def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb.DuckDBPyRelation:
     """The comparison columns in one form: names as lowercase ASCII letters, streets with their
-    type written out, postcodes uppercase with the UK inward code set apart, empty as null.
+    type written out, postcodes uppercase with the UK inward code set apart, birth dates as
+    YYYY-MM-DD text, empty as null.
 
-    `table` is a relation name visible to `con` with a `record_id` column and any of
-    LINK_COLUMNS; missing columns come out as nulls.
+    Birth dates stay text so that a typed date that is no date ("1961-02-30") still compares
+    by its characters. `table` is a relation name visible to `con` with a `record_id` column
+    and any of LINK_COLUMNS; missing columns come out as nulls.
     """
     present = {row[0] for row in con.execute(f"describe {table}").fetchall()}
 
@@ -133,6 +191,12 @@ def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb
         street = f"regexp_replace({street}, '\\b{short}$', '{full}')"
     postcode = f"upper(regexp_replace({column('postcode')}, '[^A-Za-z0-9]', '', 'g'))"
     postcode = f"regexp_replace({postcode}, '{UK_POSTCODE}', '\\1 \\2')"
+    birth_date = column("birth_date")
+    birth_date = (
+        f"coalesce(strftime(try_cast({birth_date} as date), '%Y-%m-%d'), "
+        f"nullif(regexp_extract(trim(cast({birth_date} as varchar)), "
+        f"'^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'), ''))"
+    )
 
     def name(col: str) -> str:
         letters = f"regexp_replace(lower(strip_accents({column(col)})), '[^a-z]', '', 'g')"
@@ -140,26 +204,36 @@ def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb
 
     return con.sql(
         f"""
-        select
-            cast(record_id as varchar) as record_id,
-            {name("first_name")} as first_name,
-            {name("last_name")} as last_name,
-            try_cast({column("birth_date", "date")} as date) as birth_date,
-            year(try_cast({column("birth_date", "date")} as date)) as birth_year,
-            nullif(lower(trim({column("email")})), '') as email,
-            nullif(split_part(lower(trim({column("email")})), '@', 1), '') as email_user,
-            nullif(trim({column("phone")}), '') as phone,
-            nullif({street}, '') as street,
-            nullif(lower(trim({column("city")})), '') as city,
-            nullif({postcode}, '') as postcode
-        from {table}
+        select *,
+            try_cast(substr(birth_date, 1, 4) as integer) as birth_year,
+            substr(first_name, 1, 2) as first_name_start,
+            substr(last_name, 1, 2) as last_name_start
+        from (
+            select
+                cast(record_id as varchar) as record_id,
+                {name("first_name")} as first_name,
+                {name("last_name")} as last_name,
+                {birth_date} as birth_date,
+                nullif(lower(trim({column("email")})), '') as email,
+                nullif(split_part(lower(trim({column("email")})), '@', 1), '') as email_user,
+                nullif(trim({column("phone")}), '') as phone,
+                nullif({street}, '') as street,
+                nullif(lower(trim({column("city")})), '') as city,
+                nullif({postcode}, '') as postcode
+            from {table}
+        )
         """
     )
 
 
 def link_probabilistic(records: pa.Table, settings: LinkageSettings | None = None) -> pa.Table:
     """Scored record pairs at or above the threshold (EDGE_SCHEMA), from a Splink model trained
-    on `records` (a `record_id` column and any of LINK_COLUMNS).
+    on `records` (a `record_id` column and any of LINK_COLUMNS)."""
+    return link_records(records, settings).edges
+
+
+def link_records(records: pa.Table, settings: LinkageSettings | None = None) -> Linkage:
+    """The links of a Splink model trained on `records`, with the threshold it chose.
 
     Runs in its own in-memory DuckDB, so Splink's working tables never reach the warehouse.
     """
@@ -174,7 +248,7 @@ def link_probabilistic(records: pa.Table, settings: LinkageSettings | None = Non
             "select count(*) from profiles where first_name is not null and last_name is not null"
         ).fetchall()[0][0]
         if not {"first_name", "last_name"} <= available or named < settings.min_records:
-            return EDGE_SCHEMA.empty_table()
+            return Linkage(EDGE_SCHEMA.empty_table(), None, 0)
         with _quiet_splink():
             return _predict(con, available, settings)
     finally:
@@ -183,7 +257,7 @@ def link_probabilistic(records: pa.Table, settings: LinkageSettings | None = Non
 
 def _predict(
     con: duckdb.DuckDBPyConnection, available: set[str], settings: LinkageSettings
-) -> pa.Table:
+) -> Linkage:
     db = DuckDBAPI(con)
     frame = db.register("profiles", dataset_display_name="profiles")
     linker = Linker(
@@ -198,13 +272,13 @@ def _predict(
         ),
         log_level=None,  # logging is the application's to configure
     )
-    # The prior: pairs that agree on name and birth date, or on email, are nearly all matches
-    # and about `prior_recall` of all matches.
+    # A starting prior for EM only: pairs agreeing on name and birth date, or on email, are
+    # nearly all matches and (roughly) half of all matches. It is re-estimated after training.
     deterministic = [("first_name", "last_name", "birth_date"), ("email",)]
     deterministic = [columns for columns in deterministic if set(columns) <= available]
     if deterministic and _blocked_pairs(con, "profiles", deterministic) > 0:
         linker.training.estimate_probability_two_random_records_match(
-            [block_on(*columns) for columns in deterministic], recall=settings.prior_recall
+            [block_on(*columns) for columns in deterministic], recall=0.5
         )
     linker.training.estimate_u_using_random_sampling(
         max_pairs=settings.u_max_pairs, seed=settings.seed
@@ -220,19 +294,113 @@ def _predict(
                 estimate_without_term_frequencies=True,
                 max_pairs=sample if sample is not None and pairs > sample else None,
             )
-    predictions = linker.inference.predict(threshold_match_probability=settings.threshold)
-    edges = con.sql(
+    prior = linker._settings_obj._probability_two_random_records_match
+    predictions = linker.inference.predict()
+    # Bayes factors without the prior, so that the prior can be re-estimated from them.
+    con.execute(
         f"""
+        create temp table scored_pairs as
         select
             cast(record_id_l as varchar) as record_id_left,
             cast(record_id_r as varchar) as record_id_right,
-            cast(match_probability as double) as match_probability,
-            cast(match_weight as double) as match_weight
+            cast(match_weight as double) - {math.log2(prior / (1 - prior))} as log2_bayes_factor
         from {predictions.physical_name}
+        """
+    )
+    records = con.execute("select count(*) from profiles").fetchall()[0][0]
+    choice = choose_threshold(con, "scored_pairs", records * (records - 1) / 2, settings)
+    edges = con.sql(
+        f"""
+        select
+            record_id_left,
+            record_id_right,
+            {_probability_sql(choice.probability_two_random_records_match)} as match_probability,
+            log2_bayes_factor + {_log2_odds(choice.probability_two_random_records_match)}
+                as match_weight
+        from scored_pairs
+        where {_probability_sql(choice.probability_two_random_records_match)}
+            >= {choice.threshold}
         order by record_id_left, record_id_right
         """
     ).to_arrow_table()
-    return edges.cast(EDGE_SCHEMA)
+    scored = con.execute("select count(*) from scored_pairs").fetchall()[0][0]
+    return Linkage(edges.cast(EDGE_SCHEMA), choice, scored)
+
+
+def choose_threshold(
+    con: duckdb.DuckDBPyConnection,
+    scored_pairs: str,
+    total_pairs: float,
+    settings: LinkageSettings,
+) -> ThresholdChoice:
+    """The match threshold, from the model's own view of the scored pairs (`scored_pairs`:
+    a log2_bayes_factor per blocked pair); `total_pairs` is every pair of records.
+
+    First the prior: the share of matches among all pairs is re-estimated as the expected
+    number of matches among the scored pairs (pairs outside the blocking taken as non-matches)
+    over all pairs, to a fixed point. Then, walking down the pairs by match probability, the
+    estimated precision (mean probability so far) and recall (probability so far over the
+    expected matches) give an estimated F1; the threshold is the one maximising it while the
+    estimated precision stays at or above `min_estimated_precision`, and not below
+    `min_threshold`. A fixed `settings.threshold` is used as given (with its estimates).
+    """
+    prior = con.execute(
+        f"select count(*) filter (where log2_bayes_factor > 0) from {scored_pairs}"
+    ).fetchall()[0][0] / max(total_pairs, 1.0)
+    prior = min(max(prior, 1e-9), 0.5)
+    for _ in range(100):
+        expected = con.execute(
+            f"select coalesce(sum({_probability_sql(prior)}), 0) from {scored_pairs}"
+        ).fetchall()[0][0]
+        updated = min(max(expected / max(total_pairs, 1.0), 1e-12), 0.5)
+        converged = abs(updated - prior) <= 1e-4 * prior
+        prior = updated
+        if converged:
+            break
+    probability = _probability_sql(prior)
+    expected = con.execute(
+        f"select coalesce(sum({probability}), 0) from {scored_pairs}"
+    ).fetchall()[0][0]
+    if settings.threshold is not None:
+        pick = f"threshold >= {settings.threshold} order by threshold limit 1"
+    else:
+        pick = (
+            f"threshold >= {settings.min_threshold} "
+            f"and precision >= {settings.min_estimated_precision} "
+            "order by f1 desc, threshold desc limit 1"
+        )
+    chosen = con.execute(
+        f"""
+        with by_threshold as (
+            select {probability} as threshold,
+                sum({probability}) over (order by log2_bayes_factor desc
+                                         range unbounded preceding) as true_links,
+                count(*) over (order by log2_bayes_factor desc range unbounded preceding) as links
+            from {scored_pairs}
+        )
+        select threshold, true_links / links as precision,
+            true_links / {max(expected, 1e-12)} as recall,
+            2 * true_links / (links + {expected}) as f1
+        from by_threshold
+        where {pick}
+        """
+    ).fetchall()
+    if not chosen:  # nothing the model is sure enough of: no links
+        return ThresholdChoice(1.0 + 1e-9, 1.0, 0.0, 0.0, expected, prior)
+    if settings.threshold is not None:
+        chosen = [(settings.threshold, *chosen[0][1:])]
+    threshold, precision, recall, f1 = chosen[0]
+    return ThresholdChoice(threshold, precision, recall, f1, expected, prior)
+
+
+def _log2_odds(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
+def _probability_sql(prior: float) -> str:
+    """Match probability from the Bayes factor and `prior`, safe from overflow."""
+    weight = f"(log2_bayes_factor + {_log2_odds(prior)})"
+    return f"1.0 / (1.0 + pow(2.0, -greatest(least({weight}, 1000), -1000)))"
 
 
 @contextmanager
@@ -280,11 +448,11 @@ def _em_with_m_floor(floor: float) -> Iterator[None]:
 
 def _comparisons(available: set[str]) -> list:
     comparisons = [
-        cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
-        cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
+        _name_comparison("first_name", "last_name"),
+        _name_comparison("last_name", "first_name"),
     ]
     if "birth_date" in available:
-        comparisons.append(cl.DateOfBirthComparison("birth_date", input_is_string=False))
+        comparisons.append(_birth_date_comparison())
     if "email" in available:
         # Exact or not: addresses are made from names ("sarah.gordon12@"), so near misses and
         # equal user names say little that the name comparisons have not said already.
@@ -292,22 +460,127 @@ def _comparisons(available: set[str]) -> list:
     if "phone" in available:
         comparisons.append(cl.ExactMatch("phone"))
     if "street" in available:
-        comparisons.append(cl.JaroWinklerAtThresholds("street", [0.95, 0.88]))
+        comparisons.append(_text_comparison("street", [0.95, 0.88, 0.7]))
     if "city" in available:
-        comparisons.append(cl.ExactMatch("city").configure(term_frequency_adjustments=True))
+        comparisons.append(_text_comparison("city", [0.92, 0.8]))
     if "postcode" in available:
-        comparisons.append(cl.PostcodeComparison("postcode"))
+        comparisons.append(_postcode_comparison())
     return comparisons
+
+
+def _name_comparison(name: str, other: str) -> cl.CustomComparison:
+    """Exact (term-frequency adjusted: a rare name counts for more), Jaro-Winkler levels for
+    typos, an initial for the name, the name written in the other name's field (swapped or
+    shifted names), a distant Jaro-Winkler level, else."""
+    left, right = f"{name}_l", f"{name}_r"
+    return cl.CustomComparison(
+        output_column_name=name,
+        comparison_levels=[
+            cll.NullLevel(name),
+            cll.ExactMatchLevel(name, term_frequency_adjustments=True),
+            cll.JaroWinklerLevel(name, 0.92),
+            cll.JaroWinklerLevel(name, 0.88),
+            cll.CustomLevel(
+                f"(length({left}) = 1 and starts_with({right}, {left})) "
+                f"or (length({right}) = 1 and starts_with({left}, {right}))",
+                label_for_charts="initial",
+            ),
+            # Both names swapped, or one moved into the other field beside a missing name; a
+            # single name equal across fields ("Logan Morgan", "Ferguson Logan") is no match.
+            cll.CustomLevel(
+                f"({left} = {other}_r and ({other}_l = {right} or {other}_l is null)) "
+                f"or ({right} = {other}_l and ({other}_r = {left} or {other}_r is null))",
+                label_for_charts=f"in the {other} field",
+            ),
+            cll.JaroWinklerLevel(name, 0.7),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def birth_date_levels() -> list:
+    """Birth dates (YYYY-MM-DD text): exact, day and month swapped (a US date typed into a UK
+    form), one typed character off (Damerau-Levenshtein: a wrong or transposed digit), two
+    off, years within 5, else."""
+    left, right = "birth_date_l", "birth_date_r"
+    return [
+        cll.NullLevel("birth_date"),
+        cll.ExactMatchLevel("birth_date", term_frequency_adjustments=True),
+        cll.CustomLevel(
+            f"substr({left}, 1, 4) = substr({right}, 1, 4) "
+            f"and substr({left}, 6, 2) = substr({right}, 9, 2) "
+            f"and substr({left}, 9, 2) = substr({right}, 6, 2)",
+            label_for_charts="day and month swapped",
+        ),
+        cll.DamerauLevenshteinLevel("birth_date", 1),
+        cll.DamerauLevenshteinLevel("birth_date", 2),
+        cll.CustomLevel(
+            f"abs(try_cast(substr({left}, 1, 4) as integer) "
+            f"- try_cast(substr({right}, 1, 4) as integer)) <= 5",
+            label_for_charts="years within 5",
+        ),
+        cll.ElseLevel(),
+    ]
+
+
+def _birth_date_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="birth_date", comparison_levels=birth_date_levels()
+    )
+
+
+def _text_comparison(column: str, thresholds: list[float]) -> cl.CustomComparison:
+    """Exact (term-frequency adjusted: a big town says less than a hamlet), then Jaro-Winkler
+    levels for typos."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            *(cll.JaroWinklerLevel(column, threshold) for threshold in thresholds),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _postcode_comparison() -> cl.CustomComparison:
+    """Exact, one typed character off, then (UK postcodes only) the same sector or district.
+    Splink's PostcodeComparison takes any two non-UK postcodes for the same sector."""
+    left, right = "postcode_l", "postcode_r"
+
+    def same_part(pattern: str) -> str:
+        part_left = f"regexp_extract({left}, '{pattern}')"
+        return f"{part_left} <> '' and {part_left} = regexp_extract({right}, '{pattern}')"
+
+    return cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+            cll.DamerauLevenshteinLevel("postcode", 1),
+            cll.CustomLevel(same_part(UK_SECTOR), label_for_charts="same sector"),
+            cll.CustomLevel(same_part(UK_DISTRICT), label_for_charts="same district"),
+            cll.ElseLevel(),
+        ],
+    )
 
 
 def _prediction_blocking(
     con: duckdb.DuckDBPyConnection, available: set[str], settings: LinkageSettings
 ) -> list:
-    """Blocking rules, tightest first; a coarse rule is used only while the comparisons it adds
-    stay within the budget (so a 1,000-record file is searched widely, a million records only
-    on the tight keys)."""
-    rules: list = ["l.first_name = r.last_name and l.last_name = r.first_name"]  # swapped
+    """Blocking rules. A small file has every pair scored; otherwise the keys, tightest first,
+    each used only while the comparisons it adds stay within the budget (so 50,000 records are
+    searched widely, a million only on the tight keys)."""
+    records = con.execute("select count(*) from profiles").fetchall()[0][0]
+    if records * (records - 1) / 2 <= settings.max_all_pairs:
+        return ["1 = 1"]
+    rules: list = []
     budget = settings.max_comparisons
+    # a name written in the other name's field: swapped, or shifted when one is missing
+    crossed = _crossed_name_pairs(con, "profiles")
+    if crossed <= budget:
+        budget -= crossed
+        rules += ["l.first_name = r.last_name", "l.last_name = r.first_name"]
     for columns in BLOCKING_KEYS:
         if any(DERIVED_COLUMNS.get(column, column) not in available for column in columns):
             continue
@@ -319,9 +592,21 @@ def _prediction_blocking(
     return rules
 
 
+def _crossed_name_pairs(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(
+        con.execute(
+            f"""
+            select coalesce(sum(f.n * l.n), 0)
+            from (select first_name as name, count(*) as n from {table} group by 1) f
+            join (select last_name as name, count(*) as n from {table} group by 1) l using (name)
+            """
+        ).fetchall()[0][0]
+    )
+
+
 def _training_blocks(available: set[str]) -> list[tuple[str, ...]]:
     """EM passes: each learns m for the comparisons outside its blocking columns."""
-    blocks: list[tuple[str, ...]] = [("first_name", "last_name")]
+    blocks: list[tuple[str, ...]] = [("first_name", "last_name"), ("last_name",)]
     if "birth_date" in available:
         blocks.append(("birth_date",))
     if "postcode" in available:

@@ -1,0 +1,190 @@
+"""The probabilistic linker on real labelled data: public record-linkage datasets with a true
+cluster per record, linked through the production code path (link_records, then connected
+components as resolve.py forms customers) and scored pairwise against the truth.
+
+Each dataset is scored twice:
+- dedup: every record in one source, all its columns (fake_1000 has emails);
+- two-source: a CRM and a shop with one record of a person each, at most, and no email or
+  phone: the first two records of each true cluster (in a seeded random order) go one to each
+  source, like the two-source benchmarks (FEBRL-like) with names, addresses and birth dates.
+
+Datasets (see ../shared/data/PROVENANCE.md; never copied into the project):
+- fake_1000: 1,000 records of 251 people (splink_datasets), typos and missing values.
+- historical_figures: 50,578 records of 5,156 people with injected errors (splink_datasets);
+  `cluster_share` scores a seeded sample of the people.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ml.identity.evaluation import PairwiseScores
+from ml.identity.graph import components
+from ml.identity.probabilistic import Linkage, LinkageSettings, link_records
+
+IDENTITY_DATA = Path("identity")
+FAKE_1000 = IDENTITY_DATA / "fake_1000.csv"
+HISTORICAL_FIGURES = IDENTITY_DATA / "historical_figures_with_errors_50k.parquet"
+TASKS = ("dedup", "two-source")
+
+
+@dataclass(frozen=True)
+class LabelledScores:
+    dataset: str
+    task: str  # dedup or two-source
+    records: int
+    persons: int
+    scores: PairwiseScores  # of the linked clusters against the true ones
+    # what the model chose and expected, without looking at the truth
+    threshold: float | None
+    estimated_precision: float | None
+    estimated_recall: float | None
+    scored_pairs: int
+    seconds: float
+
+    def format(self) -> str:
+        s = self.scores
+        chosen = (
+            f"threshold {self.threshold:.3f} (estimated precision "
+            f"{self.estimated_precision:.4f}, recall {self.estimated_recall:.4f})"
+            if self.threshold is not None
+            else "no model"
+        )
+        return (
+            f"{self.dataset + ' ' + self.task:<30} precision {s.precision:.4f}  recall "
+            f"{s.recall:.4f}  F1 {s.f1:.4f}  ({self.records:,} records, {self.persons:,} "
+            f"persons; {chosen}; {self.seconds:.0f} s)"
+        )
+
+
+def read_fake_1000(shared_data: Path) -> pa.Table:
+    path = (shared_data / FAKE_1000).as_posix()
+    return duckdb.sql(
+        f"""
+        select cast(unique_id as varchar) as record_id, first_name, surname as last_name,
+            dob as birth_date, city, email, cast(cluster as varchar) as cluster
+        from read_csv('{path}', all_varchar = true)
+        order by cast(unique_id as integer)
+        """
+    ).to_arrow_table()
+
+
+def read_historical_figures(shared_data: Path, cluster_share: float | None = None) -> pa.Table:
+    """The 50k records (birth place as city, the fake postcode as postcode); with
+    `cluster_share`, only that share of the people (all their records), chosen by a hash."""
+    path = (shared_data / HISTORICAL_FIGURES).as_posix()
+    sample = (
+        f"where hash(cluster || '/sample') % 10000 < {int(cluster_share * 10000)}"
+        if cluster_share is not None
+        else ""
+    )
+    return duckdb.sql(
+        f"""
+        select cast(unique_id as varchar) as record_id, first_name, surname as last_name,
+            dob as birth_date, birth_place as city, postcode_fake as postcode,
+            cast(cluster as varchar) as cluster
+        from read_parquet('{path}')
+        {sample}
+        order by record_id
+        """
+    ).to_arrow_table()
+
+
+def two_sources(records: pa.Table, seed: int = 7) -> pa.Table:
+    """At most one record of each person in a CRM and one in a shop (`source` column), without
+    email or phone: the first two of each true cluster in a seeded random order."""
+    con = duckdb.connect()
+    con.register("records", records)
+    kept = ", ".join(c for c in records.column_names if c not in ("email", "phone"))
+    return con.sql(
+        f"""
+        select {kept}, case position when 1 then 'crm' else 'shop' end as source
+        from (
+            select *, row_number() over (
+                partition by cluster order by hash(record_id || '/{seed}'), record_id
+            ) as position
+            from records
+        )
+        where position <= 2
+        order by record_id
+        """
+    ).to_arrow_table()
+
+
+def score_linkage(
+    records: pa.Table, settings: LinkageSettings | None = None
+) -> tuple[PairwiseScores, Linkage]:
+    """Link `records` (record_id, cluster and any of LINK_COLUMNS) as production does and
+    score the clusters formed: (PairwiseScores, Linkage)."""
+    linkage = link_records(records.drop_columns(["cluster"]), settings)
+    index = {record_id: i for i, record_id in enumerate(records["record_id"].to_pylist())}
+    left = np.array([index[r] for r in linkage.edges["record_id_left"].to_pylist()], np.int64)
+    right = np.array([index[r] for r in linkage.edges["record_id_right"].to_pylist()], np.int64)
+    predicted = components(records.num_rows, left, right)
+    return pairwise_scores(predicted, records["cluster"]), linkage
+
+
+def pairwise_scores(predicted: np.ndarray, truth: pa.Array | pa.ChunkedArray) -> PairwiseScores:
+    """Pairs of records in one predicted cluster against pairs in one true cluster."""
+    con = duckdb.connect()
+    con.register("labels", pa.table({"predicted": predicted, "truth": truth}))
+    predicted_pairs, true_pairs, correct = con.execute(
+        """
+        select
+            (select coalesce(sum(n * (n - 1) // 2), 0) from
+                (select count(*) as n from labels group by predicted)),
+            (select coalesce(sum(n * (n - 1) // 2), 0) from
+                (select count(*) as n from labels group by truth)),
+            (select coalesce(sum(n * (n - 1) // 2), 0) from
+                (select count(*) as n from labels group by predicted, truth))
+        """
+    ).fetchall()[0]
+    return PairwiseScores.from_counts(int(predicted_pairs), int(true_pairs), int(correct))
+
+
+def score_dataset(
+    dataset: str, records: pa.Table, task: str, settings: LinkageSettings | None = None
+) -> LabelledScores:
+    """`records` scored as one source (dedup) or split into two sources (two-source)."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, not {task!r}")
+    if task == "two-source":
+        records = two_sources(records)
+    started = time.perf_counter()
+    scores, linkage = score_linkage(records, settings)
+    choice = linkage.choice
+    return LabelledScores(
+        dataset=dataset,
+        task=task,
+        records=records.num_rows,
+        persons=len(records["cluster"].unique()),
+        scores=scores,
+        threshold=choice.threshold if choice else None,
+        estimated_precision=choice.estimated_precision if choice else None,
+        estimated_recall=choice.estimated_recall if choice else None,
+        scored_pairs=linkage.scored_pairs,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def evaluate_shared_datasets(
+    shared_data: Path, historical_cluster_share: float | None = None
+) -> list[LabelledScores]:
+    """Both labelled datasets, dedup and two-source (the whole 50k unless a share is given)."""
+    datasets = {
+        "fake_1000": read_fake_1000(shared_data),
+        "historical_figures": read_historical_figures(shared_data, historical_cluster_share),
+    }
+    return [
+        score_dataset(name, records, task) for name, records in datasets.items() for task in TASKS
+    ]
+
+
+def as_dicts(results: list[LabelledScores]) -> list[dict]:
+    return [asdict(result) for result in results]
