@@ -107,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
         "holdouts beside its baseline, segments against the true personas",
     )
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument(
+        "--shared-data",
+        type=Path,
+        default=None,
+        help="identity: where the labelled public datasets are (default: ../shared/data "
+        "beside the project); their pairwise scores are reported beside the simulation's",
+    )
+    evaluate.add_argument(
+        "--no-shared-data",
+        action="store_true",
+        help="identity: score the simulation only (the 50k public records take minutes)",
+    )
     add_location_flags(evaluate)
     evaluate.set_defaults(command=evaluate_command, command_name="evaluate")
 
@@ -386,7 +398,16 @@ def evaluate_command(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         evaluation = evaluate_identity(con, truth)
-    print(json.dumps(evaluation.as_dict(), indent=2) if args.json else evaluation.format())
+    shared = None
+    if not args.no_shared_data:
+        from ml.identity.benchmarks import DEFAULT_SHARED_DATA, evaluate_shared_datasets
+
+        shared = evaluate_shared_datasets(args.shared_data or DEFAULT_SHARED_DATA)
+    if args.json:
+        figures = evaluation.as_dict() | {"shared_datasets": shared.as_dict() if shared else None}
+        print(json.dumps(figures, indent=2))
+    else:
+        print("\n".join([evaluation.format(), *([shared.format()] if shared else [])]))
     return 0
 
 

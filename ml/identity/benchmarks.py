@@ -173,18 +173,47 @@ def score_dataset(
     )
 
 
+# ../shared/data beside the project, where the public datasets live (never in the repo)
+DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class SharedDatasetsReport:
+    shared_data: str
+    results: tuple[LabelledScores, ...]  # empty when the datasets are absent
+
+    @property
+    def absent(self) -> bool:
+        return not self.results
+
+    def as_dict(self) -> dict:
+        return {
+            "shared_data": self.shared_data,
+            "absent": self.absent,
+            "results": [asdict(result) for result in self.results],
+        }
+
+    def format(self) -> str:
+        if self.absent:
+            return f"labelled public datasets: not found at {self.shared_data}, not scored"
+        return "\n".join(
+            [f"labelled public datasets ({self.shared_data}), pairwise:"]
+            + [result.format() for result in self.results]
+        )
+
+
 def evaluate_shared_datasets(
-    shared_data: Path, historical_cluster_share: float | None = None
-) -> list[LabelledScores]:
-    """Both labelled datasets, dedup and two-source (the whole 50k unless a share is given)."""
+    shared_data: Path = DEFAULT_SHARED_DATA, historical_cluster_share: float | None = None
+) -> SharedDatasetsReport:
+    """Both labelled datasets, dedup and two-source (the whole 50k unless a share is given);
+    an empty report when they are not there."""
+    if not (shared_data / FAKE_1000).exists() or not (shared_data / HISTORICAL_FIGURES).exists():
+        return SharedDatasetsReport(str(shared_data), ())
     datasets = {
         "fake_1000": read_fake_1000(shared_data),
         "historical_figures": read_historical_figures(shared_data, historical_cluster_share),
     }
-    return [
+    results = tuple(
         score_dataset(name, records, task) for name, records in datasets.items() for task in TASKS
-    ]
-
-
-def as_dicts(results: list[LabelledScores]) -> list[dict]:
-    return [asdict(result) for result in results]
+    )
+    return SharedDatasetsReport(str(shared_data), results)
