@@ -270,6 +270,7 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
     print_status(warehouse, landing)
     print_quality_summary(warehouse, result.run_id)
+    print_skipped_models(result)
     print_outputs(warehouse)
     return 0
 
@@ -286,6 +287,23 @@ def selected_assets(defs, text: str) -> list:
     if not keys:
         raise ValueError(f"--select {text!r} selects no asset; the Dagster UI (make ui) lists them")
     return sorted(keys)
+
+
+def print_skipped_models(result) -> None:
+    """The ml.* tables this run left empty because their model had too little data, and why
+    (the why_no_model its scoring asset recorded)."""
+    from ml.pipeline.tables import SCHEMA, TABLE_COLUMNS
+
+    skipped = {}
+    for event in result.get_asset_materialization_events():
+        schema, *table = event.asset_key.path
+        reason = event.materialization.metadata.get("why_no_model")
+        if schema == SCHEMA and table and table[0] in TABLE_COLUMNS and reason is not None:
+            skipped[f"{SCHEMA}.{table[0]}"] = reason.value
+    if skipped:
+        print("\nModels skipped (their tables are empty)")
+        for table, reason in sorted(skipped.items()):
+            print(f"  {table:<22} {reason}")
 
 
 def print_outputs(warehouse: Path) -> None:

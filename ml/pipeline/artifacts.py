@@ -42,6 +42,12 @@ class ModelArtifact:
     def method(self) -> str:
         return self.metadata["method"]
 
+    @property
+    def why_skipped(self) -> str | None:
+        """Why no model was trained (its inputs too few), or None: a skipped model scores
+        nothing, and its table is written empty."""
+        return self.metadata.get("why_no_model")
+
     def describe(self) -> dict[str, Any]:
         """The metadata.json content."""
         return {
@@ -62,6 +68,25 @@ class ModelArtifact:
             json.dumps(self.describe(), indent=2, default=str) + "\n"
         )
         return folder
+
+
+def not_enough_data(needs: str, found: object) -> str:
+    """The one wording of a skip, so the run summary and the UI read alike."""
+    return f"not enough data: needs {needs}, found {found}"
+
+
+def skipped(
+    name: str, as_of: dt.date, data_hash: str, reason: str, **metadata: Any
+) -> ModelArtifact:
+    """The artifact of a model whose inputs are absent or too few to fit: no model, the reason
+    (not_enough_data) as why_no_model, and no verdict against the baseline."""
+    return ModelArtifact(
+        name=name,
+        as_of=as_of,
+        data_hash=data_hash,
+        model=None,
+        metadata={**metadata, "method": "none", "why_no_model": reason, "beats_baseline": None},
+    )
 
 
 def load_artifact(folder: Path) -> ModelArtifact:

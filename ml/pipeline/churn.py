@@ -8,7 +8,7 @@ churn rate for everyone (calibration) and recency alone (ranking; the RFM rule o
 
 When the history is too short for that (too few labelled customers, or one outcome only), no
 classifier is trained: churn_probability is 1 - P(alive) of the BG/NBD model (ml.clv), and
-every row says so in `method`.
+every row says so in `method`. With too few sales for BG/NBD as well, churn is skipped.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ml import propensity
-from ml.pipeline import plots
-from ml.pipeline.artifacts import ModelArtifact
+from ml.pipeline import clv, plots
+from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
 NAME = "churn"
@@ -37,14 +37,14 @@ def labelled(frames: FeatureFrames, cutoff_name: str) -> tuple[pd.DataFrame, np.
     return X, labels["is_churned"].astype(int).to_numpy()
 
 
+CLASSIFIER_NEEDS = f"{MIN_ROWS} labelled customers with {MIN_PER_OUTCOME} of each outcome"
+
+
 def shortfall(y: np.ndarray) -> str | None:
     """Why a cutoff's labels cannot train or test a classifier, or None."""
     churned = int(y.sum())
     if len(y) < MIN_ROWS or min(churned, len(y) - churned) < MIN_PER_OUTCOME:
-        return (
-            f"{len(y)} labelled customers ({churned} churned); a classifier needs {MIN_ROWS} "
-            f"with {MIN_PER_OUTCOME} of each outcome"
-        )
+        return not_enough_data(CLASSIFIER_NEEDS, f"{len(y)} ({churned} churned)")
     return None
 
 
@@ -67,6 +67,16 @@ def train_churn(frames: FeatureFrames) -> ModelArtifact:
         parameters={"horizon_days": horizon},
     )  # fmt: skip
     reason = shortfall(y_train) or shortfall(y_backtest)
+    if reason and clv.shortfall(frames):  # no classifier, nor the BG/NBD model to fall back on
+        buyers = frames.orders["customer_id"].nunique()
+        both = not_enough_data(
+            f"{CLASSIFIER_NEEDS} for a classifier, or sales (ecommerce/orders) of "
+            f"{clv.MIN_CUSTOMERS} customers for the BG/NBD fallback",
+            f"{len(y_train)} labelled ({int(y_train.sum())} churned) and {buyers} with sales",
+        )
+        return skipped(
+            NAME, frames.as_of, hash_, both, horizon_days=horizon, training_window=training_window
+        )
     if reason:
         return ModelArtifact(
             name=NAME,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ml.clv import evaluate_holdout, fit_clv, summarise_orders
-from ml.pipeline.artifacts import ModelArtifact
+from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
 NAME = "clv"
@@ -32,14 +32,23 @@ def backtest_window(frames: FeatureFrames) -> tuple[dt.date, int] | None:
     return frames.as_of - dt.timedelta(days=horizon), horizon
 
 
+def shortfall(frames: FeatureFrames) -> str | None:
+    """Why the sales up to as_of cannot fit BG/NBD and Gamma-Gamma, or None."""
+    buyers = frames.orders["customer_id"].nunique()
+    if buyers < MIN_CUSTOMERS:
+        return not_enough_data(
+            f"sales (ecommerce/orders) of {MIN_CUSTOMERS} customers up to {frames.as_of}", buyers
+        )
+    return None
+
+
 def train_clv(frames: FeatureFrames) -> ModelArtifact:
     orders = frames.orders[["customer_id", "ordered_at", "amount"]]
-    if orders["customer_id"].nunique() < MIN_CUSTOMERS:
-        raise ValueError(
-            f"CLV needs sales of at least {MIN_CUSTOMERS} customers up to {frames.as_of}, "
-            f"found {orders['customer_id'].nunique()}"
-        )
     horizon = frames.cutoffs["clv_holdout"].horizon_days
+    hash_ = data_hash(orders, parameters={"horizon_days": horizon})
+    reason = shortfall(frames)
+    if reason:
+        return skipped(NAME, frames.as_of, hash_, reason, horizon_days=horizon)
     summary = summarise_orders(orders, frames.as_of)
     model = fit_clv(summary)
     metadata = {
@@ -66,7 +75,7 @@ def train_clv(frames: FeatureFrames) -> ModelArtifact:
     return ModelArtifact(
         name=NAME,
         as_of=frames.as_of,
-        data_hash=data_hash(orders, parameters={"horizon_days": horizon}),
+        data_hash=hash_,
         model=model,
         metadata=metadata,
     )

@@ -99,18 +99,22 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
     personas, person_ids = customer_personas(con, truth_dir)
 
     segmentation_artifact = segments.train_segments(frames)
-    segment_rows = segments.score_segments(segmentation_artifact, frames).set_index("customer_id")
-    known = segment_rows.index.intersection(personas.index)
-    evaluation.figures["segments"] = {
-        "customers": len(known),
-        "clusters (k)": segmentation_artifact.metadata["k"],
-        "ARI clusters vs personas": segmentation.adjusted_rand_index(
-            segment_rows.loc[known, "cluster"], personas.loc[known]
-        ),
-        "ARI RFM segments vs personas": segmentation.adjusted_rand_index(
-            segment_rows.loc[known, "segment"], personas.loc[known]
-        ),
-    }
+    if segmentation_artifact.why_skipped:
+        evaluation.figures["segments"] = {"status": segmentation_artifact.why_skipped}
+    else:
+        segment_rows = segments.score_segments(segmentation_artifact, frames)
+        segment_rows = segment_rows.set_index("customer_id")
+        known = segment_rows.index.intersection(personas.index)
+        evaluation.figures["segments"] = {
+            "customers": len(known),
+            "clusters (k)": segmentation_artifact.metadata["k"],
+            "ARI clusters vs personas": segmentation.adjusted_rand_index(
+                segment_rows.loc[known, "cluster"], personas.loc[known]
+            ),
+            "ARI RFM segments vs personas": segmentation.adjusted_rand_index(
+                segment_rows.loc[known, "segment"], personas.loc[known]
+            ),
+        }
 
     evaluation.figures["lead scoring"] = validation_figures(
         leads.train_lead_model(frames), ("prevalence_baseline", "single_column_baseline")
@@ -119,16 +123,18 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
     clv_artifact = clv.train_clv(frames)
     churn_artifact = churn.train_churn(frames)
     churn_figures = validation_figures(churn_artifact, ("prevalence_baseline", "recency_baseline"))
-    predictions = churn.score_churn(churn_artifact, frames, clv.score_clv(clv_artifact, frames))
-    truly_churned = true_churn(truth_dir, person_ids, frames.as_of)
-    scored = predictions.set_index("customer_id").join(truly_churned, how="inner")
-    if scored["has_churned"].nunique() == 2:
-        churn_figures["AUC vs true churn by as_of"] = float(
-            roc_auc_score(scored["has_churned"], scored["churn_probability"])
-        )
+    if not churn_artifact.why_skipped:
+        clv_scores = clv.score_clv(clv_artifact, frames)
+        predictions = churn.score_churn(churn_artifact, frames, clv_scores)
+        truly_churned = true_churn(truth_dir, person_ids, frames.as_of)
+        scored = predictions.set_index("customer_id").join(truly_churned, how="inner")
+        if scored["has_churned"].nunique() == 2:
+            churn_figures["AUC vs true churn by as_of"] = float(
+                roc_auc_score(scored["has_churned"], scored["churn_probability"])
+            )
     evaluation.figures["churn"] = churn_figures
 
-    backtest = clv_artifact.metadata["backtest"]
+    backtest = clv_artifact.why_skipped or clv_artifact.metadata["backtest"]
     if isinstance(backtest, str):
         evaluation.figures["clv"] = {"status": backtest}
     else:
@@ -143,8 +149,9 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
         } | {"beats baseline": clv_artifact.metadata["beats_baseline"]}  # fmt: skip
 
     offer_evaluation = offers.train_offer_model(frames).metadata
-    if isinstance(offer_evaluation["evaluation"], str):
-        evaluation.figures["next best offer"] = {"status": offer_evaluation["evaluation"]}
+    offer_status = offer_evaluation.get("why_no_model") or offer_evaluation["evaluation"]
+    if isinstance(offer_status, str):
+        evaluation.figures["next best offer"] = {"status": offer_status}
     else:
         figures = offer_evaluation["evaluation"]
         evaluation.figures["next best offer"] = {

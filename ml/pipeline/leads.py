@@ -15,7 +15,7 @@ import pandas as pd
 
 from ml import propensity
 from ml.pipeline import plots
-from ml.pipeline.artifacts import ModelArtifact
+from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
 NAME = "lead_scoring"
@@ -33,16 +33,17 @@ def lead_attributes(leads: pd.DataFrame) -> pd.DataFrame:
 def shortfall(labelled: pd.DataFrame) -> str | None:
     """Why the labelled leads cannot train and validate a classifier over time, or None."""
     if len(labelled) < MIN_ROWS:
-        return f"{len(labelled)} leads with a known outcome; a model needs {MIN_ROWS}"
+        return not_enough_data(f"{MIN_ROWS} leads (crm/leads) with a known outcome", len(labelled))
     # the split of validate_over_time: rows from the (1 - TEST_SHARE) quantile of time are test
     times = labelled["created_at"].sort_values()
     is_test = labelled["created_at"] >= times.iloc[int(len(times) * (1 - TEST_SHARE))]
     for period, rows in (("earlier", labelled[~is_test]), ("later", labelled[is_test])):
         converted = int(rows["is_converted_in_window"].sum())
         if min(converted, len(rows) - converted) < MIN_PER_OUTCOME:
-            return (
-                f"the {period} period of the time split has {converted} converted of "
-                f"{len(rows)} leads; each needs {MIN_PER_OUTCOME} of each outcome"
+            return not_enough_data(
+                f"{MIN_PER_OUTCOME} converted and {MIN_PER_OUTCOME} unconverted leads in the "
+                f"{period} period of the time split",
+                f"{converted} converted of {len(rows)}",
             )
     return None
 
@@ -62,8 +63,7 @@ def train_lead_model(frames: FeatureFrames) -> ModelArtifact:
     hash_ = data_hash(leads, parameters={"horizon_days": window.horizon_days})
     reason = shortfall(labelled)
     if reason:
-        metadata |= {"method": "none", "why_no_model": reason, "beats_baseline": None}
-        return ModelArtifact(NAME, frames.as_of, hash_, None, metadata)
+        return skipped(NAME, frames.as_of, hash_, reason, **metadata)
     X = lead_attributes(labelled)
     y = labelled["is_converted_in_window"].astype(int).to_numpy()
     validation = propensity.validate_over_time(X, y, labelled["created_at"], TEST_SHARE)
@@ -103,10 +103,8 @@ def train_lead_model(frames: FeatureFrames) -> ModelArtifact:
 
 
 def score_leads(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame:
-    """ml.lead_scores rows: every open lead (none without a model: see the artifact's reason)."""
+    """ml.lead_scores rows: every open lead."""
     open_leads = frames.leads[frames.leads["is_open"]]
-    if artifact.model is None:
-        open_leads = open_leads.iloc[:0]
     X = lead_attributes(open_leads)
     if len(X):
         probability = artifact.model.predict_proba(X)[:, 1]

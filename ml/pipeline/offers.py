@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ml import recommend
-from ml.pipeline.artifacts import ModelArtifact
+from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
 NAME = "next_best_offer"
@@ -23,6 +23,7 @@ OFFERS_PER_CUSTOMER = 3  # rows per customer in ml.next_best_offers
 EVALUATION_K = 10
 EVALUATION_HORIZON_DAYS = 90
 MIN_TRAINING_DAYS = 30  # purchase history before the evaluation cutoff
+MIN_PURCHASES = 20  # products bought: fewer make neither co-purchases nor a popularity ranking
 
 
 def day_after(date: dt.date) -> pd.Timestamp:
@@ -63,8 +64,14 @@ def train_offer_model(frames: FeatureFrames) -> ModelArtifact:
         "training_window": {"events_until": frames.as_of.isoformat()},
     }
     orders = inputs["orders"]
-    if orders.empty:
-        raise ValueError(f"no purchases up to {frames.as_of}: nothing to recommend from")
+    hash_ = data_hash(*inputs.values(), parameters={"k": OFFERS_PER_CUSTOMER})
+    if len(orders) < MIN_PURCHASES:
+        reason = not_enough_data(
+            f"{MIN_PURCHASES} products bought (ecommerce/order_items of orders) up to "
+            f"{frames.as_of}",
+            len(orders),
+        )
+        return skipped(NAME, frames.as_of, hash_, reason, **metadata)
     cutoff = frames.as_of - dt.timedelta(days=EVALUATION_HORIZON_DAYS)
     first_purchase = pd.Timestamp(orders["ordered_at"].min()).date()
     if (cutoff - first_purchase).days < MIN_TRAINING_DAYS:
@@ -91,7 +98,7 @@ def train_offer_model(frames: FeatureFrames) -> ModelArtifact:
     return ModelArtifact(
         name=NAME,
         as_of=frames.as_of,
-        data_hash=data_hash(*inputs.values(), parameters={"k": OFFERS_PER_CUSTOMER}),
+        data_hash=hash_,
         model=parameters,
         metadata=metadata,
     )

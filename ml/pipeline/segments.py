@@ -13,10 +13,11 @@ import pandas as pd
 from ml import segments
 from ml.clv import summarise_orders
 from ml.pipeline import plots
-from ml.pipeline.artifacts import ModelArtifact
+from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
 NAME = "segmentation"
+MIN_CUSTOMERS = 20  # quintiles and clusters of fewer buyers describe individuals, not segments
 # Behaviour as of the cutoff, one number each (customer_360's transactional, browsing,
 # engagement and service sections); sources a business lacks are constant and set aside.
 CLUSTER_FEATURES = (
@@ -49,12 +50,25 @@ def purchase_summary(frames: FeatureFrames) -> pd.DataFrame:
 
 def train_segments(frames: FeatureFrames) -> ModelArtifact:
     features = buyer_features(frames)
+    hash_ = data_hash(features.reset_index())
+    if len(features) < MIN_CUSTOMERS:
+        reason = not_enough_data(
+            f"{MIN_CUSTOMERS} customers with a sale (ecommerce/orders) up to {frames.as_of}",
+            len(features),
+        )
+        return skipped(
+            NAME,
+            frames.as_of,
+            hash_,
+            reason,
+            training_window={"features_until": frames.as_of.isoformat()},
+        )
     clustering = segments.cluster_customers(features)
     profile = clustering.profile
     return ModelArtifact(
         name=NAME,
         as_of=frames.as_of,
-        data_hash=data_hash(features.reset_index()),
+        data_hash=hash_,
         model=clustering,
         metadata={
             "method": "rfm_grid_and_kmeans",

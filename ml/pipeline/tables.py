@@ -11,29 +11,43 @@ import pandas as pd
 
 SCHEMA = "ml"
 
-# Column order of each table (the contract; docs/ml_pipeline.md describes each column).
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customer_segments": (
-        "customer_id", "segment", "recency_score", "frequency_score", "monetary_score",
-        "cluster", "cluster_profile", "as_of", "model_version",
-    ),
-    "lead_scores": (
-        "lead_id", "customer_id", "conversion_probability", "score", "grade", "top_reasons",
-        "as_of", "model_version",
-    ),
-    "churn_predictions": (
-        "customer_id", "churn_probability", "risk_band", "top_drivers", "method",
-        "horizon_days", "as_of", "model_version",
-    ),
-    "clv_predictions": (
-        "customer_id", "p_alive", "expected_purchases", "expected_order_value", "expected_value",
-        "horizon_days", "as_of", "model_version",
-    ),
-    "next_best_offers": (
-        "customer_id", "offer_rank", "product_id", "category", "score", "source", "campaign_id",
-        "coupon_code", "offer", "as_of", "model_version",
-    ),
+# Columns and types of each table (the contract; docs/ml_pipeline.md describes each column).
+# Written with these types, so a table a skipped model leaves empty still has them.
+TABLE_SCHEMAS: dict[str, dict[str, str]] = {
+    "customer_segments": {
+        "customer_id": "varchar", "segment": "varchar", "recency_score": "bigint",
+        "frequency_score": "bigint", "monetary_score": "bigint", "cluster": "bigint",
+        "cluster_profile": "varchar", "as_of": "date", "model_version": "varchar",
+    },
+    "lead_scores": {
+        "lead_id": "varchar", "customer_id": "varchar", "conversion_probability": "double",
+        "score": "bigint", "grade": "varchar", "top_reasons": "varchar", "as_of": "date",
+        "model_version": "varchar",
+    },
+    "churn_predictions": {
+        "customer_id": "varchar", "churn_probability": "double", "risk_band": "varchar",
+        "top_drivers": "varchar", "method": "varchar", "horizon_days": "bigint",
+        "as_of": "date", "model_version": "varchar",
+    },
+    "clv_predictions": {
+        "customer_id": "varchar", "p_alive": "double", "expected_purchases": "double",
+        "expected_order_value": "double", "expected_value": "double",
+        "horizon_days": "bigint", "as_of": "date", "model_version": "varchar",
+    },
+    "next_best_offers": {
+        "customer_id": "varchar", "offer_rank": "bigint", "product_id": "varchar",
+        "category": "varchar", "score": "double", "source": "varchar", "campaign_id": "varchar",
+        "coupon_code": "varchar", "offer": "varchar", "as_of": "date", "model_version": "varchar",
+    },
 }  # fmt: skip
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    table: tuple(schema) for table, schema in TABLE_SCHEMAS.items()
+}
+
+
+def no_rows(table: str) -> pd.DataFrame:
+    """ml.<table>'s columns and no row: what a skipped model writes."""
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in TABLE_COLUMNS[table]})
 
 
 def write_ml_table(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> int:
@@ -46,10 +60,11 @@ def write_ml_table(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFram
     con.register(view, rows)
     con.execute("begin transaction")
     try:
-        con.execute(
-            f"create or replace table {SCHEMA}.{table} as "
-            f"select * replace (cast(as_of as date) as as_of) from {view}"
+        typed = ", ".join(
+            f'cast("{column}" as {type_}) as "{column}"'
+            for column, type_ in TABLE_SCHEMAS[table].items()
         )
+        con.execute(f"create or replace table {SCHEMA}.{table} as select {typed} from {view}")
         con.execute("commit")
     except duckdb.Error:
         con.execute("rollback")

@@ -20,7 +20,7 @@ from ml.pipeline.artifacts import ModelArtifact, load_artifact, measured_figures
 from ml.pipeline.checks import DRIFT_LIMIT, leakage_findings, population_stability
 from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES, FeatureFrames, read_feature_frames
 from ml.pipeline.plots import markdown_image
-from ml.pipeline.tables import SCHEMA, read_ml_table, write_ml_table
+from ml.pipeline.tables import SCHEMA, no_rows, read_ml_table, write_ml_table
 from orchestration.defs.raw import WAREHOUSE_POOL
 
 FEATURE_KEYS = [dg.AssetKey([FEATURE_SCHEMA, table]) for table in FEATURE_TABLES]
@@ -177,7 +177,7 @@ def write_scores(
             check_name="score_distribution_stable",
             asset_key=["ml", table],
             passed=True,
-            description="no previous scores to compare with",
+            description="no scores to compare" if not len(rows) else "no previous scores",
         )
     else:
         stability = population_stability(previous[score_column], scores)
@@ -220,11 +220,22 @@ def scoring_asset_spec(table: str, score_column: str, description: str, models: 
     )
 
 
-def score_into(warehouse: DuckDBResource, table: str, score_column: str, score):
-    """Read the features, score them (`score(frames)` -> rows), write ml.<table>, report."""
+def score_into(
+    warehouse: DuckDBResource, table: str, score_column: str, artifact: ModelArtifact, score
+):
+    """Read the features, score them (`score(frames)` -> rows), write ml.<table>, report.
+
+    When `artifact` was skipped (its inputs too few), ml.<table> is written empty, so that
+    customer_360 and the reports still build, and the reason goes on the materialization.
+    """
     with warehouse.get_connection() as con:
-        rows = score(read_feature_frames(con))
+        if artifact.why_skipped:
+            rows = no_rows(table)
+        else:
+            rows = score(read_feature_frames(con))
         metadata, check = write_scores(con, table, rows, score_column)
+    if artifact.why_skipped:
+        metadata["why_no_model"] = artifact.why_skipped
     yield dg.MaterializeResult(metadata=metadata)
     yield check
 
@@ -242,6 +253,7 @@ def customer_segments(warehouse: DuckDBResource, segmentation_model: ModelArtifa
         warehouse,
         "customer_segments",
         "segment",
+        segmentation_model,
         lambda frames: segments.score_segments(segmentation_model, frames),
     )
 
@@ -258,6 +270,7 @@ def lead_scores(warehouse: DuckDBResource, lead_scoring_model: ModelArtifact):
         warehouse,
         "lead_scores",
         "conversion_probability",
+        lead_scoring_model,
         lambda frames: leads.score_leads(lead_scoring_model, frames),
     )
 
@@ -277,6 +290,7 @@ def churn_predictions(
         warehouse,
         "churn_predictions",
         "churn_probability",
+        churn_model,
         lambda frames: churn.score_churn(churn_model, frames, clv.score_clv(clv_model, frames)),
     )
 
@@ -293,6 +307,7 @@ def clv_predictions(warehouse: DuckDBResource, clv_model: ModelArtifact):
         warehouse,
         "clv_predictions",
         "expected_value",
+        clv_model,
         lambda frames: clv.score_clv(clv_model, frames),
     )
 
@@ -310,6 +325,7 @@ def next_best_offers(warehouse: DuckDBResource, next_best_offer_model: ModelArti
         warehouse,
         "next_best_offers",
         "category",
+        next_best_offer_model,
         lambda frames: offers.score_offers(next_best_offer_model, frames),
     )
 
