@@ -1,7 +1,9 @@
 {#
     Every record that stands for a person, from every source, in one shape: the input of
     identity resolution (ml/identity) and of the golden record (dim_customers).
-    Web events are not records one by one: a device (anonymous_id) is.
+    Web events are not records one by one: a device (anonymous_id) is. A shop customer known
+    only from orders (no customers file, or its row not delivered yet) is a record too, without
+    details, so that a business with only orders still has its buyers.
 #}
 with
 
@@ -20,6 +22,12 @@ leads as (
 shop_customers as (
 
     select * from {{ ref('stg_ecommerce__customers') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_ecommerce__orders') }}
 
 ),
 
@@ -84,6 +92,31 @@ shop_customer_records as (
             },
         ) }}
     from shop_customers
+
+),
+
+customers_known_from_orders as (
+
+    select
+        orders.customer_id,
+        min(orders.ordered_at) as first_ordered_at,
+        max(orders.ordered_at) as last_ordered_at
+    from orders
+    left outer join shop_customers
+        on orders.customer_id = shop_customers.customer_id
+    where shop_customers.customer_id is null
+    group by 1
+
+),
+
+order_customer_records as (
+
+    select
+        {{ identity_record(
+            'ecommerce', 'customers', 'customer_id', 'profile', 2,
+            recorded_at='first_ordered_at', updated_at='last_ordered_at', details={},
+        ) }}
+    from customers_known_from_orders
 
 ),
 
@@ -197,6 +230,8 @@ unioned as (
     select * from contact_records
     union all
     select * from shop_customer_records
+    union all
+    select * from order_customer_records
     union all
     select * from lead_records
     union all
