@@ -12,8 +12,11 @@ swapped), or both have a birth date and the dates differ by more than one typed 
   joins the first earlier person it does not conflict with), units without a name or birth
   date cannot say which person they are (ambiguous: not linked through it), and an identifier
   with more than `max_people` people or more than `max_records` records links nobody.
-- A probabilistic link between conflicting units is vetoed: a household shares an address, a
-  family name and often an email, which Fellegi-Sunter counts as independent evidence.
+- A probabilistic link between units whose first names conflict is vetoed: a household shares
+  an address, a family name and often an email, which Fellegi-Sunter counts as independent
+  evidence. Birth dates do not veto it: the model weighs them itself with levels for typos,
+  swapped day and month and years apart, and in real records (the labelled historical figures)
+  a true pair's birth dates often differ by more than one character.
 """
 
 from __future__ import annotations
@@ -39,7 +42,19 @@ class SharingSettings:
 def conflict_condition(left: str, right: str, name_similarity: float) -> str:
     """SQL that is true when named records `left` and `right` are clearly different people."""
     return f"""(
-        (
+        {first_name_conflict(left, right, name_similarity)}
+        or (
+            {left}.birth_date is not null and {right}.birth_date is not null
+            and levenshtein(cast({left}.birth_date as varchar),
+                            cast({right}.birth_date as varchar)) > 1
+        )
+    )"""
+
+
+def first_name_conflict(left: str, right: str, name_similarity: float) -> str:
+    """SQL that is true when records `left` and `right` both have a first name and the names
+    clearly differ: not similar, not an initial of the other, not the two names swapped."""
+    return f"""(
             {left}.first_name is not null and {right}.first_name is not null
             and {left}.first_name <> {right}.first_name
             and jaro_winkler_similarity({left}.first_name, {right}.first_name) < {name_similarity}
@@ -49,21 +64,15 @@ def conflict_condition(left: str, right: str, name_similarity: float) -> str:
                      and starts_with({left}.first_name, {right}.first_name))
             and not ({left}.first_name = {right}.last_name
                      and {left}.last_name = {right}.first_name)
-        )
-        or (
-            {left}.birth_date is not null and {right}.birth_date is not null
-            and levenshtein(cast({left}.birth_date as varchar),
-                            cast({right}.birth_date as varchar)) > 1
-        )
-    )"""
+        )"""
 
 
 def conflicting_units(
-    con: duckdb.DuckDBPyConnection, unit_pairs: str, name_similarity: float
+    con: duckdb.DuckDBPyConnection, unit_pairs: str, conflict: str
 ) -> set[tuple[int, int]]:
     """The pairs (smaller unit first) of relation `unit_pairs` (columns unit_left, unit_right)
-    that are clearly different people. Needs table `nodes` (unit, first_name, last_name,
-    birth_date)."""
+    with records `a` and `b` for which the SQL condition `conflict` holds (conflict_condition,
+    first_name_conflict). Needs table `nodes` (unit, first_name, last_name, birth_date)."""
     rows = con.execute(
         f"""
         with named as (
@@ -81,7 +90,7 @@ def conflicting_units(
         from pairs p
         join named a on a.unit = p.unit_left
         join named b on b.unit = p.unit_right
-        where {conflict_condition("a", "b", name_similarity)}
+        where {conflict}
         """
     ).fetchall()
     return {(left, right) for left, right in rows}
@@ -128,7 +137,9 @@ def partition_shared_identifiers(con: duckdb.DuckDBPyConnection, settings: Shari
          and a.unit < b.unit
         """
     )
-    conflicts = conflicting_units(con, "group_unit_pairs", settings.name_similarity)
+    conflicts = conflicting_units(
+        con, "group_unit_pairs", conflict_condition("a", "b", settings.name_similarity)
+    )
     named_units = {
         row[0]
         for row in con.execute(

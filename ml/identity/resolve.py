@@ -31,7 +31,12 @@ from ml.identity.graph import (
     rule_tier,
     strongest_links,
 )
-from ml.identity.guards import SharingSettings, conflicting_units, partition_shared_identifiers
+from ml.identity.guards import (
+    SharingSettings,
+    conflicting_units,
+    first_name_conflict,
+    partition_shared_identifiers,
+)
 from ml.identity.ids import anchors, customer_id_for, kind_ranks
 from ml.identity.probabilistic import (
     EDGE_SCHEMA,
@@ -298,8 +303,9 @@ def _identifier_edges(con: duckdb.DuckDBPyConnection) -> None:
 def _probabilistic_edges(
     con: duckdb.DuckDBPyConnection, records: pa.Table, settings: ResolutionSettings
 ) -> None:
-    """Append Splink's links between named records to table `edges`; a link between units
-    that are clearly different people is kept as vetoed (dropped_by = 'name_conflict')."""
+    """Append Splink's links between named records (a first or a last name: a missing one is
+    no evidence either way) to table `edges`; a link between units whose first names conflict
+    is kept as vetoed (dropped_by = 'name_conflict')."""
     kinds = ", ".join(f"'{kind}'" for kind in LINKABLE_KINDS)
     columns = ", ".join(
         name for name in ("record_id", *LINK_COLUMNS) if name in records.column_names
@@ -308,7 +314,7 @@ def _probabilistic_edges(
         f"""
         select {columns}
         from input_records
-        where record_kind in ({kinds}) and first_name is not null and last_name is not null
+        where record_kind in ({kinds}) and (first_name is not null or last_name is not null)
         """
     ).to_arrow_table()
     if linkable.num_rows == 0:
@@ -327,7 +333,9 @@ def _probabilistic_edges(
         join nodes r on r.record_id = s.record_id_right
         """
     )
-    vetoed = conflicting_units(con, "scored_nodes", settings.sharing.name_similarity)
+    vetoed = conflicting_units(
+        con, "scored_nodes", first_name_conflict("a", "b", settings.sharing.name_similarity)
+    )
     con.register(
         "vetoed",
         pa.table(
