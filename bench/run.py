@@ -71,7 +71,10 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
 
 def identity_scores(binesh: str, env: dict[str, str]) -> dict:
     done = subprocess.run(
-        [binesh, "evaluate", "identity", "--json"], env=env, capture_output=True, text=True
+        [binesh, "evaluate", "identity", "--json", "--no-shared-data"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         sys.exit(f"bench: binesh evaluate identity failed:\n{done.stderr[-4000:]}")

@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--no-shared-data",
         action="store_true",
-        help="identity: score the simulation only (the 50k public records take minutes)",
+        help="identity: score the simulation only, not the labelled public datasets",
     )
     add_location_flags(evaluate)
     evaluate.set_defaults(command=evaluate_command, command_name="evaluate")

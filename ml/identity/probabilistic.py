@@ -226,12 +226,6 @@ def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb
     )
 
 
-def link_probabilistic(records: pa.Table, settings: LinkageSettings | None = None) -> pa.Table:
-    """Scored record pairs at or above the threshold (EDGE_SCHEMA), from a Splink model trained
-    on `records` (a `record_id` column and any of LINK_COLUMNS)."""
-    return link_records(records, settings).edges
-
-
 def link_records(records: pa.Table, settings: LinkageSettings | None = None) -> Linkage:
     """The links of a Splink model trained on `records`, with the threshold it chose.
 

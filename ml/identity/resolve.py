@@ -41,8 +41,9 @@ from ml.identity.ids import anchors, customer_id_for, kind_ranks
 from ml.identity.probabilistic import (
     EDGE_SCHEMA,
     LINK_COLUMNS,
+    Linkage,
     LinkageSettings,
-    link_probabilistic,
+    link_records,
     normalise_link_columns,
 )
 
@@ -135,6 +136,7 @@ class IdentityResolution:
     links: pa.Table  # LINK_SCHEMA: every link considered, and whether the guard kept it
     oversized_clusters: pa.Table  # OVERSIZED_SCHEMA: components the size guard cut back
     shared_identifiers: pa.Table  # SHARED_SCHEMA: emails/phones found used by several people
+    linkage: Linkage | None = None  # the probabilistic linker's links and chosen threshold
 
     def summary(self) -> dict[str, object]:
         customer_ids = self.clusters["customer_id"]
@@ -171,8 +173,10 @@ def resolve_identities(
         _key_units(con)
         partition_shared_identifiers(con, settings.sharing)
         _identifier_edges(con)
-        _probabilistic_edges(con, records, settings)
-        return _cluster(con, settings)
+        linkage = _probabilistic_edges(con, records, settings)
+        resolution = _cluster(con, settings)
+        resolution.linkage = linkage
+        return resolution
     finally:
         con.close()
 
@@ -302,7 +306,7 @@ def _identifier_edges(con: duckdb.DuckDBPyConnection) -> None:
 
 def _probabilistic_edges(
     con: duckdb.DuckDBPyConnection, records: pa.Table, settings: ResolutionSettings
-) -> None:
+) -> Linkage | None:
     """Append Splink's links between named records (a first or a last name: a missing one is
     no evidence either way) to table `edges`; a link between units whose first names conflict
     is kept as vetoed (dropped_by = 'name_conflict')."""
@@ -318,11 +322,11 @@ def _probabilistic_edges(
         """
     ).to_arrow_table()
     if linkable.num_rows == 0:
-        return
-    scored = link_probabilistic(linkable, settings.linkage)
-    if scored.num_rows == 0:
-        return
-    con.register("scored", scored.cast(EDGE_SCHEMA))
+        return None
+    linkage = link_records(linkable, settings.linkage)
+    if linkage.edges.num_rows == 0:
+        return linkage
+    con.register("scored", linkage.edges.cast(EDGE_SCHEMA))
     con.execute(
         """
         create or replace temp table scored_nodes as
@@ -357,6 +361,7 @@ def _probabilistic_edges(
          and v.unit_right = greatest(s.unit_left, s.unit_right)
         """
     )
+    return linkage
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, settings: ResolutionSettings) -> IdentityResolution:

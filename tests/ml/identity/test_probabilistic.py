@@ -13,7 +13,6 @@ from ml.identity.graph import components
 from ml.identity.probabilistic import (
     LinkageSettings,
     birth_date_levels,
-    link_probabilistic,
     link_records,
     normalise_link_columns,
 )
@@ -128,9 +127,9 @@ def test_too_few_named_records_give_no_probabilistic_links():
     records = pa.table(
         {"record_id": ["1", "2"], "first_name": ["Ann", "Ann"], "last_name": ["Lee", "Lee"]}
     )
-    assert link_probabilistic(records).num_rows == 0
+    assert link_records(records).edges.num_rows == 0
     no_names = pa.table({"record_id": [str(i) for i in range(100)], "email": ["a@x.org"] * 100})
-    assert link_probabilistic(no_names).num_rows == 0
+    assert link_records(no_names).edges.num_rows == 0
 
 
 def test_comparison_columns_are_normalised():
