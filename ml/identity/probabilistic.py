@@ -290,18 +290,25 @@ def _predict(
             )
     prior = linker._settings_obj._probability_two_random_records_match
     predictions = linker.inference.predict()
-    # Bayes factors without the prior, so that the prior can be re-estimated from them.
+    # Bayes factors without the prior, so that the prior can be re-estimated from them. The
+    # threshold is a walk over running sums of them, which must come out the same on every run
+    # of the same data: EM's multi-threaded sums leave the factors different in their last bits
+    # (rounded away here), and sums of doubles depend on their order (fixed here, and summed on
+    # one thread below).
     con.execute(
         f"""
         create temp table scored_pairs as
         select
             cast(record_id_l as varchar) as record_id_left,
             cast(record_id_r as varchar) as record_id_right,
-            cast(match_weight as double) - {math.log2(prior / (1 - prior))} as log2_bayes_factor
+            round(cast(match_weight as double) - {math.log2(prior / (1 - prior))}, 6)
+                as log2_bayes_factor
         from {predictions.physical_name}
+        order by record_id_left, record_id_right
         """
     )
     records = con.execute("select count(*) from profiles").fetchall()[0][0]
+    con.execute("set threads = 1")
     choice = choose_threshold(con, "scored_pairs", records * (records - 1) / 2, settings)
     edges = con.sql(
         f"""
