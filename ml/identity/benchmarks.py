@@ -23,10 +23,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from ml.identity.evaluation import PairwiseScores
+from ml.identity.evaluation import PairwiseScores, pairwise_scores_of
 from ml.identity.probabilistic import LINK_COLUMNS, LinkageSettings
 from ml.identity.resolve import ResolutionSettings, resolve_identities
 
@@ -172,22 +171,11 @@ def score_linkage(
     return pairwise_scores(pa.array(predicted), records["cluster"]), resolution.linkage
 
 
-def pairwise_scores(predicted: np.ndarray, truth: pa.Array | pa.ChunkedArray) -> PairwiseScores:
+def pairwise_scores(predicted: pa.Array | pa.ChunkedArray, truth: pa.Array) -> PairwiseScores:
     """Pairs of records in one predicted cluster against pairs in one true cluster."""
     con = duckdb.connect()
     con.register("labels", pa.table({"predicted": predicted, "truth": truth}))
-    predicted_pairs, true_pairs, correct = con.execute(
-        """
-        select
-            (select coalesce(sum(n * (n - 1) // 2), 0) from
-                (select count(*) as n from labels group by predicted)),
-            (select coalesce(sum(n * (n - 1) // 2), 0) from
-                (select count(*) as n from labels group by truth)),
-            (select coalesce(sum(n * (n - 1) // 2), 0) from
-                (select count(*) as n from labels group by predicted, truth))
-        """
-    ).fetchall()[0]
-    return PairwiseScores.from_counts(int(predicted_pairs), int(true_pairs), int(correct))
+    return pairwise_scores_of(con, "labels", "predicted", "truth")
 
 
 def score_dataset(

@@ -270,19 +270,27 @@ def evaluate_identity(
 
 
 def _scores(cursor: duckdb.DuckDBPyConnection, where: str) -> PairwiseScores:
-    predicted, true, correct = cursor.execute(
+    scored = f"(select * from identity_scored where {where})"
+    return pairwise_scores_of(cursor, scored, "predicted_id", "person_id")
+
+
+def pairwise_scores_of(
+    cursor: duckdb.DuckDBPyConnection, relation: str, predicted: str, truth: str
+) -> PairwiseScores:
+    """Pairs of rows of `relation` in one `predicted` group against pairs in one `truth` group."""
+    predicted_pairs, true_pairs, correct = cursor.execute(
         f"""
-        with scored as (select * from identity_scored where {where})
+        with scored as (select * from {relation})
         select
             (select coalesce(sum(n * (n - 1) // 2), 0) from
-                (select count(*) as n from scored group by predicted_id)),
+                (select count(*) as n from scored group by {predicted})),
             (select coalesce(sum(n * (n - 1) // 2), 0) from
-                (select count(*) as n from scored group by person_id)),
+                (select count(*) as n from scored group by {truth})),
             (select coalesce(sum(n * (n - 1) // 2), 0) from
-                (select count(*) as n from scored group by predicted_id, person_id))
+                (select count(*) as n from scored group by {predicted}, {truth}))
         """
     ).fetchall()[0]
-    return PairwiseScores.from_counts(int(predicted), int(true), int(correct))
+    return PairwiseScores.from_counts(int(predicted_pairs), int(true_pairs), int(correct))
 
 
 def _name_only_links(cursor: duckdb.DuckDBPyConnection) -> NameOnlyLinks:
