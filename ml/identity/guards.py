@@ -4,7 +4,7 @@ Guards judge people, not single records. A *unit* is what the source systems' ke
 tie together (a CRM contact with its leads, a shop customer with its tickets and devices): the
 components of the key links. Two units are clearly different people when any named record of
 one conflicts with any named record of the other: both have a first name and the names clearly
-differ (Jaro-Winkler below the threshold, different first letters, not the same two names
+differ (Jaro-Winkler below the threshold, not an initial of the other, not the same two names
 swapped), or both have a birth date and the dates differ by more than one typed character.
 
 - An email or phone number carried by units that conflict is shared (a family address, a
@@ -53,13 +53,11 @@ def conflict_condition(left: str, right: str, name_similarity: float) -> str:
 
 def first_name_conflict(left: str, right: str, name_similarity: float) -> str:
     """SQL that is true when records `left` and `right` both have a first name and the names
-    clearly differ: not similar, not starting with the same letter (a typo in a short name,
-    "amy"/"amj", or a short form, "tom"/"thomas", keeps it), not the two names swapped."""
+    clearly differ: not similar, not an initial of the other, not the two names swapped."""
     return f"""(
             {left}.first_name is not null and {right}.first_name is not null
             and {left}.first_name <> {right}.first_name
             and jaro_winkler_similarity({left}.first_name, {right}.first_name) < {name_similarity}
-            and left({left}.first_name, 1) <> left({right}.first_name, 1)
             and not (length({left}.first_name) = 1
                      and starts_with({right}.first_name, {left}.first_name))
             and not (length({right}.first_name) = 1
