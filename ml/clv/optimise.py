@@ -20,6 +20,7 @@ GRADIENT_TOLERANCE = 1e-6
 # fit; if it does not converge, the stop is accepted when the polish gained less than this in
 # the mean log-likelihood per customer (any point on a flat ridge is a maximum in practice).
 RIDGE_TOLERANCE = 1e-6
+POLISH_ROUNDS = 3
 
 
 def fit_log_parameters(
@@ -38,15 +39,34 @@ def fit_log_parameters(
     )
     if result.success:
         return result.x
-    polished = minimize(
-        lambda log_params: objective(log_params)[0],
-        result.x,
-        method="Nelder-Mead",
-        bounds=bounds,
-        options={"maxfev": 4000, "xatol": 1e-8, "fatol": 1e-12},
-    )
-    if polished.success and np.isfinite(polished.fun) and polished.fun <= result.fun:
-        return polished.x
-    if np.isfinite(result.fun) and not result.fun - polished.fun > RIDGE_TOLERANCE:
-        return result.x
+    x, fun = result.x, result.fun
+    # A polish that is still gaining when it runs out of evaluations has left the ridge: the
+    # gradient search restarts from there, and the polish after it (a few rounds at most).
+    for _ in range(POLISH_ROUNDS):
+        polished = minimize(
+            lambda log_params: objective(log_params)[0],
+            x,
+            method="Nelder-Mead",
+            bounds=bounds,
+            options={"maxfev": 4000, "xatol": 1e-8, "fatol": 1e-12},
+        )
+        if polished.success and np.isfinite(polished.fun) and polished.fun <= fun:
+            return polished.x
+        if np.isfinite(fun) and not fun - polished.fun > RIDGE_TOLERANCE:
+            return x
+        restarted = minimize(
+            objective,
+            polished.x,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"ftol": 1e-12, "gtol": GRADIENT_TOLERANCE, "maxiter": 1000},
+        )
+        if restarted.success:
+            return restarted.x
+        x, fun = (
+            (restarted.x, restarted.fun)
+            if restarted.fun < polished.fun
+            else (polished.x, polished.fun)
+        )
     raise RuntimeError(f"{model} fit did not converge: {result.message}")
