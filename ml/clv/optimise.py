@@ -29,14 +29,18 @@ def fit_log_parameters(
     """The log-parameters minimising `objective` (mean negative log-likelihood and its gradient
     in the log-parameters); RuntimeError naming `model` when the optimiser fails."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    result = minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"ftol": 1e-12, "gtol": GRADIENT_TOLERANCE, "maxiter": 1000},
-    )
+
+    def gradient_search(from_params: np.ndarray):
+        return minimize(
+            objective,
+            from_params,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"ftol": 1e-12, "gtol": GRADIENT_TOLERANCE, "maxiter": 1000},
+        )
+
+    result = gradient_search(start)
     if result.success:
         return result.x
     x, fun = result.x, result.fun
@@ -54,14 +58,7 @@ def fit_log_parameters(
             return polished.x
         if np.isfinite(fun) and not fun - polished.fun > RIDGE_TOLERANCE:
             return x
-        restarted = minimize(
-            objective,
-            polished.x,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"ftol": 1e-12, "gtol": GRADIENT_TOLERANCE, "maxiter": 1000},
-        )
+        restarted = gradient_search(polished.x)
         if restarted.success:
             return restarted.x
         x, fun = (
