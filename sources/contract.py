@@ -27,6 +27,11 @@ class Column:
     name: str
     type: ColumnType = ColumnType.TEXT
     required: bool = False
+    # A detail of a record, not what makes it: a value that does not type is set aside
+    # (audit.set_aside_values) and the row loads without it. A contact is worth keeping without
+    # a birth date that is no date ("1961-02-30"), as staging keeps it without an implausible
+    # one; an order is not worth keeping without its amount, so a bad amount quarantines the row.
+    detail: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,19 +69,20 @@ T, INT, NUM, BOOL, DATE, TS = (
 
 
 def _table(source: str, name: str, key: str, *columns: tuple) -> LandingTable:
-    """Columns are written as (name, type) or (name, type, "required") for readability."""
+    """Columns are written as (name, type) or (name, type, R or D) for readability."""
     return LandingTable(
         source=source,
         name=name,
         key=tuple(part.strip() for part in key.split(",")),
         columns=tuple(
-            Column(spec[0], spec[1], required=len(spec) > 2 and spec[2] == "required")
+            Column(spec[0], spec[1], required=R in spec[2:], detail=D in spec[2:])
             for spec in columns
         ),
     )
 
 
 R = "required"
+D = "detail"
 
 LANDING_TABLES: tuple[LandingTable, ...] = (
     _table(
@@ -88,7 +94,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("last_name", T),
         ("email", T),
         ("phone", T),
-        ("date_of_birth", DATE),
+        ("date_of_birth", DATE, D),
         ("gender", T),
         ("street", T),
         ("city", T),
@@ -124,7 +130,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("first_name", T),
         ("last_name", T),
         ("phone", T),
-        ("date_of_birth", DATE),
+        ("date_of_birth", DATE, D),
         ("street", T),
         ("city", T),
         ("postcode", T),

@@ -3,8 +3,9 @@
 New and changed files of a table are read by DuckDB in batches of files that share a format (and,
 for CSV, a header), into all-text temporary tables (sources/readers.py). Each record is then
 either inserted, typed, into `raw.<source>__<table>` or written to `audit.quarantine` with its
-reasons and original text. `audit.load_log` keeps one row per file version, and
-rows_landed = rows_loaded + rows_quarantined for every one of them.
+reasons and original text; a detail value that does not type (a birth date "1961-02-30") is
+set aside in `audit.set_aside_values` and its row loads without it. `audit.load_log` keeps one
+row per file version, and rows_landed = rows_loaded + rows_quarantined for every one of them.
 
 A file is identified by its path relative to the landing directory and its content hash: an
 unchanged file is skipped, a changed file at the same path is a re-delivery that replaces the
@@ -21,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from sources import readers
-from sources.contract import LANDING_TABLES, LINEAGE_COLUMNS, ColumnType, LandingTable
+from sources.contract import LANDING_TABLES, LINEAGE_COLUMNS, Column, ColumnType, LandingTable
 from sources.landing import LandingFile, csv_dialect, landing_file, table_files
 from sources.readers import quote_ident, quote_literal
 
@@ -51,6 +52,16 @@ create table if not exists audit.quarantine (
     reason varchar not null,
     original_row varchar,
     quarantined_at timestamp not null
+);
+create table if not exists audit.set_aside_values (
+    load_id varchar not null,
+    source_table varchar not null,
+    source_file varchar not null,
+    source_row bigint,
+    column_name varchar not null,
+    original_value varchar not null,
+    reason varchar not null,
+    set_aside_at timestamp not null
 );
 """
 
@@ -188,10 +199,12 @@ def forget_files(con: duckdb.DuckDBPyConnection, table: LandingTable, files: lis
         f"delete from raw.{table.qualified_name} where _source_file in (select unnest(?))",
         [relatives],
     )
-    con.execute(
-        "delete from audit.quarantine where source_table = ? and source_file in (select unnest(?))",
-        [table.qualified_name, relatives],
-    )
+    for audit_table in ("audit.quarantine", "audit.set_aside_values"):
+        con.execute(
+            f"delete from {audit_table} where source_table = ? "
+            "and source_file in (select unnest(?))",
+            [table.qualified_name, relatives],
+        )
     con.execute(
         "update audit.load_log set superseded_at = now()::timestamp where source_table = ? "
         "and source_file in (select unnest(?)) and superseded_at is null",
@@ -254,6 +267,20 @@ def route_rows(
         """,
         [table.qualified_name] * 2,
     )
+    for column in table.columns:
+        if column.detail and column.type is not ColumnType.TEXT and column.name in present:
+            name = quote_ident(column.name)
+            con.execute(
+                f"""
+                insert into audit.set_aside_values
+                select _load_id, ?, _relative, _source_row, ?, {name},
+                    {invalid_value_reason(column)}, now()::timestamp
+                from routed
+                where _reason is null and nullif(trim({name}), '') is not null
+                    and {typed_value_sql(column.type, column.name)} is null
+                """,
+                [table.qualified_name, column.name],
+            )
     typed = [
         f"{typed_value_sql(table.column(c).type, c)} as {quote_ident(c)}"
         for c in present
@@ -382,16 +409,24 @@ def row_reasons_sql(table: LandingTable, present: list[str]) -> str:
             checks.append(
                 f"case when nullif(trim({name}), '') is null then '{column.name} is missing' end"
             )
-        if column.type is not ColumnType.TEXT:
+        if column.type is not ColumnType.TEXT and not column.detail:
             checks.append(
                 f"case when nullif(trim({name}), '') is not null "
                 f"and {typed_value_sql(column.type, column.name)} is null "
-                f"then '{column.name}: \"' || left({name}, {QUOTED_VALUE_LIMIT}) || '\"'"
-                f" || ' is not a valid {column.type.name.lower()}' end"
+                f"then {invalid_value_reason(column)} end"
             )
     if not checks:
         return "null"
     return f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+
+
+def invalid_value_reason(column: Column) -> str:
+    """SQL for why the row's value of `column` is not of its type, quoting (part of) it."""
+    name = quote_ident(column.name)
+    return (
+        f"'{column.name}: \"' || left({name}, {QUOTED_VALUE_LIMIT}) || '\"'"
+        f" || ' is not a valid {column.type.name.lower()}'"
+    )
 
 
 def first_line(error: Exception) -> str:

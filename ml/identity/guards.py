@@ -4,8 +4,8 @@ Guards judge people, not single records. A *unit* is what the source systems' ke
 tie together (a CRM contact with its leads, a shop customer with its tickets and devices): the
 components of the key links. Two units are clearly different people when any named record of
 one conflicts with any named record of the other: both have a first name and the names clearly
-differ (Jaro-Winkler below the threshold, not an initial of the other, not the same two names
-swapped), or both have a birth date and the dates differ by more than one typed character.
+differ (Jaro-Winkler below the threshold, not an initial of the other, not a name typed in
+the other field), or both have a birth date and the dates differ by more than one typed character.
 
 - An email or phone number carried by units that conflict is shared (a family address, a
   shop's phone typed in for walk-in customers). Its named units are split into people (each
@@ -56,17 +56,25 @@ def conflict_condition(left: str, right: str, name_similarity: float) -> str:
 
 def first_name_conflict(left: str, right: str, name_similarity: float) -> str:
     """SQL that is true when records `left` and `right` both have a first name and the names
-    clearly differ: not similar, not an initial of the other, not the two names swapped."""
+    clearly differ: not similar, not an initial of the other, and neither record's name typed
+    in the other field of the other record (names swapped or shifted: "hursey benedict" and
+    "benedict husey")."""
     return f"""(
             {left}.first_name is not null and {right}.first_name is not null
             and {left}.first_name <> {right}.first_name
             and jaro_winkler_similarity({left}.first_name, {right}.first_name) < {name_similarity}
+            and damerau_levenshtein({left}.first_name, {right}.first_name) > 1
             and not (length({left}.first_name) = 1
                      and starts_with({right}.first_name, {left}.first_name))
             and not (length({right}.first_name) = 1
                      and starts_with({left}.first_name, {right}.first_name))
-            and not ({left}.first_name = {right}.last_name
-                     and {left}.last_name = {right}.first_name)
+            and not coalesce(
+                jaro_winkler_similarity({left}.first_name, {right}.last_name)
+                    >= {name_similarity}
+                or jaro_winkler_similarity({left}.last_name, {right}.first_name)
+                    >= {name_similarity},
+                false
+            )
         )"""
 
 

@@ -16,10 +16,12 @@ def test_the_documented_columns_are_the_contract(table):
         line for line in DOC.splitlines() if line.startswith(f"| `{table.source}/{table.name}/`")
     ]
     documented = [cell.strip() for cell in row.split("|")[3].split(",")]
-    names = [re.sub(r"\*\*|\s*\(.*\)", "", cell) for cell in documented]
+    names = [re.sub(r"\*|\s*\(.*\)", "", cell) for cell in documented]
     required = [re.sub(r"\*\*|\s*\(.*\)", "", c) for c in documented if c.startswith("**")]
+    details = [re.sub(r"\*|\s*\(.*\)", "", c) for c in documented if re.match(r"\*\w", c)]
     assert names == table.column_names
     assert required == table.required_columns
+    assert details == [column.name for column in table.columns if column.detail]
 
 
 def test_an_unknown_table_name_lists_the_valid_ones():

@@ -65,6 +65,50 @@ def test_every_source_exists_as_an_empty_table_before_any_file_lands(con):
         assert columns[: len(table.columns)] == table.column_names
 
 
+def test_a_detail_that_does_not_type_is_set_aside_and_its_row_loads_without_it(con, landing):
+    """A contact whose birth date is no date is still a contact: the row loads, the value is
+    kept in audit.set_aside_values; a re-delivery replaces what its earlier version set aside."""
+    contacts = landing_table("crm__contacts")
+    write(
+        landing,
+        "crm/contacts/export.csv",
+        "contact_id,first_name,last_name,date_of_birth\n"
+        "k1,Ada,Lovelace,1815-12-10\n"
+        "k2,Alan,Turing,1912-06-31\n"
+        "k3,Grace,Hopper,\n",
+    )
+    [file] = load_table(con, landing, contacts).files
+    assert (file.rows_landed, file.rows_loaded, file.rows_quarantined) == (3, 3, 0)
+    loaded = rows(
+        con, "select contact_id, date_of_birth::varchar from raw.crm__contacts order by 1"
+    )
+    assert loaded == [("k1", "1815-12-10"), ("k2", None), ("k3", None)]
+    assert rows(
+        con,
+        "select source_table, source_file, source_row, column_name, original_value, reason "
+        "from audit.set_aside_values",
+    ) == [
+        (
+            "crm__contacts",
+            "crm/contacts/export.csv",
+            2,
+            "date_of_birth",
+            "1912-06-31",
+            'date_of_birth: "1912-06-31" is not a valid date',
+        )
+    ]
+    assert rows(con, "select count(*) from audit.quarantine") == [(0,)]
+
+    write(
+        landing,
+        "crm/contacts/export.csv",
+        "contact_id,first_name,last_name,date_of_birth\nk2,Alan,Turing,1912-06-23\n",
+    )
+    load_table(con, landing, contacts)
+    assert rows(con, "select count(*) from audit.set_aside_values") == [(0,)]
+    assert_accounting_holds(con)
+
+
 def test_missing_source_folder_loads_nothing_and_is_not_an_error(con, landing):
     landing.mkdir()
     result = load_table(con, landing, ORDERS)
