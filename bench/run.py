@@ -6,6 +6,10 @@ of the process and everything it started, from wait4) are its own:
   simulate   `binesh simulate` writing the landing zone
   pipeline   `binesh run` on a fresh warehouse: every asset, through Dagster, as `make run` does
   rerun      `binesh run` again with nothing new landed (what a quiet nightly run costs)
+  append     `binesh simulate --append-days 1` (not timed), then `binesh run`: a night with
+             one new day of data
+
+Every run is also printed as a share of the fresh build (`pipeline`).
 
 The pipeline's raw-load and transform (dbt and Python models) shares come from Dagster's step
 statistics for that run; identity resolution is scored with `binesh evaluate identity`.
@@ -114,6 +118,10 @@ def bench_scale(
     identity = identity_scores(binesh, env)
     if rerun:
         stages.append(run_stage("rerun", run, env))
+        run_stage("simulate one more day", [binesh, "simulate", "--append-days", "1"], env)
+        stages.append(run_stage("append", run, env))
+    for stage in stages[1:]:
+        stage["share_of_fresh_build"] = round(stage["seconds"] / stages[1]["seconds"], 3)
 
     landed = sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())
     raw_rows = counts.get("raw", 0)
@@ -137,15 +145,17 @@ def bench_scale(
 
 def print_table(results: list[dict]) -> None:
     print(
-        f"\n{'customers':>10} {'days':>5} {'stage':<9} {'seconds':>8} {'rows/s':>11} {'peak MB':>8}"
+        f"\n{'customers':>10} {'days':>5} {'stage':<9} {'seconds':>8} {'of fresh':>8} "
+        f"{'rows/s':>11} {'peak MB':>8}"
     )
     for result in results:
         for stage in result["stages"]:
             rate = stage.get("rows_per_second")
+            share = stage.get("share_of_fresh_build")
             print(
                 f"{result['customers']:>10,} {result['days']:>5} {stage['stage']:<9} "
-                f"{stage['seconds']:>8.1f} {f'{rate:,}' if rate else '':>11} "
-                f"{stage['peak_rss_mb']:>8,}"
+                f"{stage['seconds']:>8.1f} {f'{share:.0%}' if share is not None else '':>8} "
+                f"{f'{rate:,}' if rate else '':>11} {stage['peak_rss_mb']:>8,}"
             )
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result["pipeline_steps_seconds"].items())
         print(f"{'':>17} pipeline steps: {steps}; raw rows {result['rows'].get('raw', 0):,}")
@@ -159,7 +169,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument("--select", help="build only these assets (binesh run --select)")
-    parser.add_argument("--no-rerun", action="store_true", help="skip the quiet rerun")
+    parser.add_argument(
+        "--no-rerun", action="store_true", help="skip the quiet rerun and the appended day"
+    )
     args = parser.parse_args()
 
     binesh = str(Path(sys.executable).with_name("binesh"))

@@ -500,8 +500,30 @@ def print_status(warehouse: Path, landing: Path) -> None:
         ).fetchone()[0]
         balance = f"{unbalanced} files do not balance" if unbalanced else "holds for every file"
         print(f"  accounting: {balance}")
+        set_aside = current_set_aside_values(con)
+        if set_aside:
+            print(
+                f"  {set_aside:,} details that did not type were set aside, their rows loaded "
+                "without them (audit.set_aside_values)"
+            )
 
         print_headline_kpis(con)
+
+
+def current_set_aside_values(con: duckdb.DuckDBPyConnection) -> int:
+    """Values set aside from the current file versions (0 for a warehouse loaded before
+    audit.set_aside_values existed)."""
+    [(exists,)] = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'audit' and table_name = 'set_aside_values'"
+    ).fetchall()
+    if not exists:
+        return 0
+    [(values,)] = con.execute(
+        "select count(*) from audit.set_aside_values join audit.load_log using (load_id) "
+        "where superseded_at is null"
+    ).fetchall()
+    return values
 
 
 LAYER_ORDER = ("raw", "staging", "intermediate", "marts", "ml", "audit")

@@ -183,7 +183,8 @@ def sync_raw_to_postgres(
 
     dsn: a libpq connection string or URL (`host=... port=... user=... password=... dbname=...`,
     `postgresql://user:password@host:port/dbname`); None reads BINESH_PG_* as the dbt target does.
-    include_audit copies audit.load_log and audit.quarantine; include_python_outputs copies the
+    include_audit copies the audit tables (load log, quarantine, set-aside values, quality
+    results); include_python_outputs copies the
     tables Python assets write for dbt (the dbt sources outside `raw` in `project_dir`) that the
     warehouse holds. Returns rows copied per table (`schema.table`), in copy order.
     """

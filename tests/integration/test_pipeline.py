@@ -107,6 +107,9 @@ def test_status_reports_layers_and_loads(env, built):
     output = binesh(env, "status")
     assert "raw" in output and "staging" in output
     assert "ecommerce__orders" in output
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        [(set_aside,)] = con.execute("select count(*) from audit.set_aside_values").fetchall()
+    assert (f"{set_aside:,} details that did not type were set aside" in output) == (set_aside > 0)
 
 
 def test_the_raw_and_audit_parts_of_the_contract_hold(env, built):

@@ -18,6 +18,7 @@ from ml.identity.benchmarks import (
     HISTORICAL_SHARE,
     PROJECT_ROOT,
     TASKS,
+    evaluate_shared_datasets,
     read_fake_1000,
     read_febrl,
     read_historical_figures,
@@ -101,3 +102,12 @@ def test_tasks_are_dedup_and_two_source():
     assert TASKS == ("dedup", "two-source")
     with pytest.raises(ValueError):
         score_dataset("none", None, "link-only")
+
+
+def test_absent_datasets_are_named_not_scored(tmp_path):
+    report = evaluate_shared_datasets(tmp_path / "shared", febrl_wheel=tmp_path / "febrl.whl")
+    assert report.absent and report.results == ()
+    assert report.format().splitlines() == [
+        f"not scored: splink datasets, not at {tmp_path / 'shared' / 'identity'}",
+        f"not scored: FEBRL, not at {tmp_path / 'febrl.whl'} (`make install` downloads it)",
+    ]
