@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="materialize every asset: load the landing zone and build the warehouse",
+        help="load new landing files, then build what they (or changed code) put out of date",
     )
     add_location_flags(run)
     add_ml_cutoff_flags(run)
@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SELECTION",
         help="only these assets, in Dagster's selection syntax, e.g. "
         "'+key:\"marts/customer_identity_map\"' (the map and everything it needs)",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="materialize every asset, also those already up to date with the landing zone "
+        "and the code (by default a run loads new files, then builds what they changed)",
     )
     run.set_defaults(command=run_command, command_name="run")
 
@@ -241,9 +247,11 @@ def run_command(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.defs.automation import buildable_assets, out_of_date_assets
 
     started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
+    run_config = QUIET_LOGS | ml_cutoff_run_config(args)
     selection = None
     if args.select:
         selection = selected_assets(defs, args.select)
@@ -251,12 +259,36 @@ def run_command(args: argparse.Namespace) -> int:
         # unbuilt fact to a selected dimension), which would fail on a fresh warehouse
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config=QUIET_LOGS | ml_cutoff_run_config(args),
-            asset_selection=selection,
-        )
+
+        def execute(keys):
+            return job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config, asset_selection=keys
+            )
+
+        if selection is None and not (args.full or explicit_ml_cutoff(args)):
+            # Load first; then build only what the loaded files (or changed code) put out of
+            # date: what the schedule and build_after_load do in the UI.
+            load = defs.resolve_job_def("load_landing_zone")
+            result = load.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=QUIET_LOGS
+            )
+            if result.success:
+                graph = defs.resolve_asset_graph()
+                selection = out_of_date_assets(graph, instance)
+                if not selection:
+                    print(
+                        f"\nNothing new: no file loaded, and all {len(buildable_assets(graph))} "
+                        "assets built from the landing zone are up to date with it and with the "
+                        f"code ({time.perf_counter() - started:.1f} s, Dagster run "
+                        f"{result.run_id}; `binesh run --full` rebuilds them anyway)."
+                    )
+                    print_status(warehouse, landing)
+                    return 0
+                print_quality_summary(warehouse, result.run_id)
+                os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
+                result = execute(selection)
+        else:
+            result = execute(selection)
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [event.step_key for event in result.get_step_failure_events()]
@@ -267,12 +299,18 @@ def run_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"\nBuilt the warehouse in {elapsed:.1f} s (Dagster run {result.run_id}).")
+    built = "every asset" if selection is None else f"{len(selection)} assets"
+    print(f"\nBuilt the warehouse in {elapsed:.1f} s: {built} (Dagster run {result.run_id}).")
     print_status(warehouse, landing)
     print_quality_summary(warehouse, result.run_id)
     print_skipped_models(result)
     print_outputs(warehouse)
     return 0
+
+
+def explicit_ml_cutoff(args: argparse.Namespace) -> bool:
+    """An ML cutoff other than the default: the models are rebuilt as of it."""
+    return args.as_of is not None or (args.churn_horizon_days, args.clv_horizon_days) != (90, 365)
 
 
 def selected_assets(defs, text: str) -> list:

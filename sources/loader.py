@@ -91,6 +91,9 @@ class TableLoad:
     files: list[FileLoad] = field(default_factory=list)
     files_unchanged: int = 0
     files_ignored: list[str] = field(default_factory=list)
+    # A digest of the file versions the raw table now holds: the same files, the same digest
+    # (the asset's data version, so that a night with nothing new leaves downstream up to date).
+    state: str = ""
 
     @property
     def rows_loaded(self) -> int:
@@ -134,7 +137,19 @@ def load_table(con: duckdb.DuckDBPyConnection, landing_dir: Path, table: Landing
             pending.append(file)
     for batch in batches(pending):
         result.files.extend(load_batch(con, table, batch))
+    result.state = table_state(con, table)
     return result
+
+
+def table_state(con: duckdb.DuckDBPyConnection, table: LandingTable) -> str:
+    """A digest of the current file versions (path and content hash) of `table`'s raw rows."""
+    [(state,)] = con.execute(
+        "select sha256(coalesce(string_agg(source_file || '/' || content_hash, '|' "
+        "order by source_file), '')) from audit.load_log "
+        "where source_table = ? and superseded_at is null",
+        [table.qualified_name],
+    ).fetchall()
+    return state
 
 
 def batches(files: list[LandingFile]) -> Iterator[list[LandingFile]]:

@@ -1,4 +1,7 @@
-"""How the warehouse gets built: one job for everything, nightly and whenever files land."""
+"""How the warehouse gets built. Nightly and whenever files land, `load_landing_zone` loads new
+files into raw and checks them; when it succeeds, `build_after_load` builds what is out of date
+(`build_warehouse` with only those assets; nothing on a night with nothing new). `binesh run`
+does the same two steps in one process."""
 
 import hashlib
 import os
@@ -12,22 +15,34 @@ from orchestration.resources import LandingZone
 # schedule, the sensor and a manual launch never fight over the DuckDB writer lock.
 WRITER_TAGS = {"binesh/warehouse": "writer"}
 
+RAW_GROUP = "raw"
+
 build_warehouse = dg.define_asset_job(
     name="build_warehouse",
     selection=dg.AssetSelection.all(),
-    description="Load new landing files, then build every dbt model and run its tests.",
+    description="Load new landing files, then build every dbt model and run its tests (a "
+    "launch from `build_after_load` or `binesh run` selects only what is out of date).",
     # One process: DuckDB allows one writer, and dbt's manifest is parsed once.
+    executor_def=dg.in_process_executor,
+    tags=WRITER_TAGS,
+)
+
+load_landing_zone = dg.define_asset_job(
+    name="load_landing_zone",
+    selection=dg.AssetSelection.groups(RAW_GROUP),
+    description="Load new and re-delivered landing files into raw and run the raw checks.",
     executor_def=dg.in_process_executor,
     tags=WRITER_TAGS,
 )
 
 nightly_build = dg.ScheduleDefinition(
     name="nightly_build",
-    job=build_warehouse,
+    job=load_landing_zone,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Rebuild the warehouse every night at 02:00 UTC.",
+    description="Load the landing zone every night at 02:00 UTC; build_after_load then builds "
+    "what the new files put out of date.",
 )
 
 
@@ -49,10 +64,10 @@ def landing_fingerprint(directory: Path) -> str:
 
 
 @dg.sensor(
-    job=build_warehouse,
+    job=load_landing_zone,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Build the warehouse when files land in, change in, or leave the landing zone.",
+    description="Load the landing zone when files land in, change in, or leave it.",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZone):
     fingerprint = landing_fingerprint(landing.directory)
@@ -62,6 +77,70 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZon
     return dg.RunRequest(run_key=fingerprint)
 
 
+# Tags Dagster writes on every materialization (docs: "Asset versioning and caching").
+CODE_VERSION_TAG = "dagster/code_version"
+DATA_VERSION_TAG = "dagster/data_version"
+INPUT_DATA_VERSION_TAG = "dagster/input_data_version/"
+
+
+def buildable_assets(graph) -> list[dg.AssetKey]:
+    """Every asset built from raw: all but the raw group, which loading materializes."""
+    return sorted(
+        key for key in graph.materializable_asset_keys if graph.get(key).group_name != RAW_GROUP
+    )
+
+
+def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]:
+    """The buildable assets a build has to materialize, by Dagster's own record of what each
+    materialization was built from: never materialized, materialized by other code (a dbt
+    model's SQL changed: its code version), or from other upstream data (the data version a
+    parent has now is not the one recorded as its input); and everything downstream of those.
+
+    This is what the Dagster UI shows as "unsynced". Raw assets version their data by the files
+    they hold (sources.loader.table_state), so after a night with nothing new, nothing is.
+    `graph` is the asset graph (Definitions.resolve_asset_graph(), RepositoryDefinition's).
+    """
+    keys = buildable_assets(graph)
+    events = instance.get_latest_materialization_events(list(graph.materializable_asset_keys))
+    tags = {key: event.asset_materialization.tags for key, event in events.items() if event}
+
+    def out_of_date(key: dg.AssetKey) -> bool:
+        if key not in tags:
+            return True
+        recorded = tags[key]
+        node = graph.get(key)
+        if node.code_version is not None and recorded.get(CODE_VERSION_TAG) != node.code_version:
+            return True
+        return any(
+            parent in tags
+            and tags[parent].get(DATA_VERSION_TAG)
+            != recorded.get(INPUT_DATA_VERSION_TAG + parent.to_user_string())
+            for parent in node.parent_keys
+        )
+
+    roots = [key for key in keys if out_of_date(key)]
+    if not roots:
+        return []
+    downstream = dg.AssetSelection.assets(*roots).downstream().resolve(graph)
+    return sorted(set(keys) & downstream)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[load_landing_zone],
+    request_job=build_warehouse,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a successful load, build what it (or changed code) put out of date.",
+)
+def build_after_load(context: dg.RunStatusSensorContext):
+    pending = out_of_date_assets(context.repository_def.asset_graph, context.instance)
+    if not pending:
+        return dg.SkipReason("nothing new: every asset is up to date with raw and the code")
+    return dg.RunRequest(run_key=context.dagster_run.run_id, asset_selection=pending)
+
+
 defs = dg.Definitions(
-    jobs=[build_warehouse], schedules=[nightly_build], sensors=[landing_zone_sensor]
+    jobs=[build_warehouse, load_landing_zone],
+    schedules=[nightly_build],
+    sensors=[landing_zone_sensor, build_after_load],
 )

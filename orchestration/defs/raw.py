@@ -41,6 +41,7 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
                     f"quarantined ({file.message})"
                 )
         return dg.MaterializeResult(
+            data_version=dg.DataVersion(load.state),
             metadata={
                 "dagster/row_count": total_rows,
                 "files_loaded": len(load.files),
@@ -48,7 +49,7 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
                 "files_ignored": len(load.files_ignored),
                 "rows_loaded": load.rows_loaded,
                 "rows_quarantined": load.rows_quarantined,
-            }
+            },
         )
 
     return raw_table

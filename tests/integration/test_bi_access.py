@@ -85,7 +85,7 @@ def test_the_docs_site_describes_every_public_mart_column_of_the_built_warehouse
 @pytest.fixture(scope="module")
 def reads_during_a_run(env, built, tmp_path_factory) -> tuple[dict[str, list[dict]], str]:
     """The rounds of a fresh-connection reader and a held-connection reader, from before a
-    second `binesh run` starts until after it ended, and that run's output."""
+    second `binesh run --full` starts until after it ended, and that run's output."""
     stop = tmp_path_factory.mktemp("bi_reader") / "stop"
     bi = bi_directory(Path(env["BINESH_WAREHOUSE"]))
     readers = {
@@ -102,7 +102,7 @@ def reads_during_a_run(env, built, tmp_path_factory) -> tuple[dict[str, list[dic
     try:
         # a first round of each before the run starts: the snapshot as it was
         first_rounds = {mode: reader.stdout.readline() for mode, reader in readers.items()}
-        run = run_binesh(env, "run")
+        run = run_binesh(env, "run", "--full")  # nothing new landed: rebuild anyway
         stop.touch()
         for mode, reader in readers.items():
             later_rounds, errors = reader.communicate(timeout=120)

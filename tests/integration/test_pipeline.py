@@ -9,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
+from dagster import DagsterEventType, DagsterInstance
 
+from orchestration import definitions
+from orchestration.defs.automation import build_after_load
 from sources.contract import LANDING_TABLES
 from tests.tools import binesh, binesh_env, run_binesh
 
@@ -77,15 +81,58 @@ def test_staging_has_one_row_per_natural_key(env, built):
             assert total == distinct, model
 
 
-def test_a_second_run_changes_no_counts(env, built):
+def test_a_run_with_nothing_new_loads_and_builds_nothing(env, built):
+    """Raw assets look for new files (and find none); every other asset is up to date with
+    what Dagster recorded it was built from, so none is materialized."""
     output = binesh(env, "run")
-    assert "Built the warehouse" in output
+    assert "Nothing new: no file loaded" in output
     again = snapshot(env["BINESH_WAREHOUSE"])
-    # the quality log keeps every run's results; nothing else may grow
     first = dict(built)
-    checks = first.pop("audit.quality_results")
-    assert again.pop("audit.quality_results") == 2 * checks
+    # the quality log keeps every run's results: here only the raw layer's checks ran
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        [(raw_checks,)] = con.execute(
+            "select count(*) from audit.quality_results where layer = 'raw' "
+            "group by run_id order by min(checked_at) desc limit 1"
+        ).fetchall()
+    assert again.pop("audit.quality_results") == first.pop("audit.quality_results") + raw_checks
     assert again == first
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [latest] = instance.get_runs(limit=1)
+        materialized = {
+            event.dagster_event.asset_key
+            for event in instance.all_logs(latest.run_id)
+            if event.dagster_event and event.dagster_event.is_step_materialization
+        }
+    assert materialized and all(key.path[0] == "raw" for key in materialized)
+
+
+def test_after_a_quiet_load_the_ui_sensor_builds_nothing(env, built):
+    """In the UI the nightly schedule runs load_landing_zone; build_after_load then asks for
+    what is out of date: after a load with nothing new, nothing."""
+    binesh(env, "run")  # the latest run is then a load that found nothing new
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [load] = instance.get_runs(limit=1)
+        assert load.job_name == "load_landing_zone"
+        [success] = instance.get_records_for_run(
+            load.run_id, of_type=DagsterEventType.RUN_SUCCESS
+        ).records
+        context = dg.build_run_status_sensor_context(
+            sensor_name="build_after_load",
+            dagster_event=success.event_log_entry.dagster_event,
+            dagster_instance=instance,
+            dagster_run=load,
+            repository_def=definitions.defs.get_repository_def(),
+        )
+        assert isinstance(build_after_load(context), dg.SkipReason)
+
+
+def test_a_full_run_rebuilds_every_asset_and_changes_no_counts(env, built):
+    before = snapshot(env["BINESH_WAREHOUSE"])
+    output = binesh(env, "run", "--full")
+    assert "Built the warehouse" in output and "every asset" in output
+    after = snapshot(env["BINESH_WAREHOUSE"])
+    assert after.pop("audit.quality_results") > before.pop("audit.quality_results")
+    assert after == before
 
 
 def test_a_selected_run_builds_only_the_selection(env, built):

@@ -282,15 +282,20 @@ def test_identity_resolution_runs_between_its_dbt_inputs_and_the_marts(defs):
     assert defs.resolve_job_def("build_warehouse")
 
 
-def test_one_job_builds_everything_in_one_process_nightly_and_on_new_files(defs):
-    job = defs.resolve_job_def("build_warehouse")
-    assert job.executor_def.name == "in_process"
-    assert job.tags == {"binesh/warehouse": "writer"}
+def test_nights_load_then_build_what_is_out_of_date_in_one_process(defs):
+    for name in ("build_warehouse", "load_landing_zone"):
+        job = defs.resolve_job_def(name)
+        assert job.executor_def.name == "in_process"
+        assert job.tags == {"binesh/warehouse": "writer"}
+    load = defs.resolve_job_def("load_landing_zone")
+    assert {key.path[0] for key in load.asset_layer.executable_asset_keys} == {"raw"}
+    assert "raw_quality_checks" in load.graph.node_names()
     schedule = defs.resolve_schedule_def("nightly_build")
     assert schedule.cron_schedule == "0 2 * * *"
-    assert schedule.job_name == "build_warehouse"
-    sensor = defs.resolve_sensor_def("landing_zone_sensor")
-    assert sensor.job_name == "build_warehouse"
+    assert schedule.job_name == "load_landing_zone"
+    assert defs.resolve_sensor_def("landing_zone_sensor").job_name == "load_landing_zone"
+    build = defs.resolve_sensor_def("build_after_load")
+    assert build.job_name == "build_warehouse"
 
 
 def test_text_insights_read_staging_and_feed_the_marts(defs):
