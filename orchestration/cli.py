@@ -166,6 +166,10 @@ def add_location_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+DEFAULT_CHURN_HORIZON_DAYS = 90
+DEFAULT_CLV_HORIZON_DAYS = 365
+
+
 def add_ml_cutoff_flags(parser: argparse.ArgumentParser) -> None:
     """When the ML features are taken (run config of the ml_feature_models dbt step)."""
     parser.add_argument(
@@ -174,8 +178,12 @@ def add_ml_cutoff_flags(parser: argparse.ArgumentParser) -> None:
         help="ML scoring cutoff YYYY-MM-DD: features use data up to that day "
         "(default: the day of the latest order or web event)",
     )
-    parser.add_argument("--churn-horizon-days", type=int, default=90, metavar="DAYS")
-    parser.add_argument("--clv-horizon-days", type=int, default=365, metavar="DAYS")
+    parser.add_argument(
+        "--churn-horizon-days", type=int, default=DEFAULT_CHURN_HORIZON_DAYS, metavar="DAYS"
+    )
+    parser.add_argument(
+        "--clv-horizon-days", type=int, default=DEFAULT_CLV_HORIZON_DAYS, metavar="DAYS"
+    )
 
 
 def ml_cutoff_run_config(args: argparse.Namespace) -> dict:
@@ -310,7 +318,10 @@ def run_command(args: argparse.Namespace) -> int:
 
 def explicit_ml_cutoff(args: argparse.Namespace) -> bool:
     """An ML cutoff other than the default: the models are rebuilt as of it."""
-    return args.as_of is not None or (args.churn_horizon_days, args.clv_horizon_days) != (90, 365)
+    return args.as_of is not None or (args.churn_horizon_days, args.clv_horizon_days) != (
+        DEFAULT_CHURN_HORIZON_DAYS,
+        DEFAULT_CLV_HORIZON_DAYS,
+    )
 
 
 def selected_assets(defs, text: str) -> list:
