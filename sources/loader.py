@@ -291,8 +291,7 @@ def route_rows(
                 select _load_id, ?, _relative, _source_row, ?, {name},
                     {invalid_value_reason(column)}, now()::timestamp
                 from routed
-                where _reason is null and nullif(trim({name}), '') is not null
-                    and {typed_value_sql(column.type, column.name)} is null
+                where _reason is null and {does_not_type(column)}
                 """,
                 [table.qualified_name, column.name],
             )
@@ -426,13 +425,20 @@ def row_reasons_sql(table: LandingTable, present: list[str]) -> str:
             )
         if column.type is not ColumnType.TEXT and not column.detail:
             checks.append(
-                f"case when nullif(trim({name}), '') is not null "
-                f"and {typed_value_sql(column.type, column.name)} is null "
-                f"then {invalid_value_reason(column)} end"
+                f"case when {does_not_type(column)} then {invalid_value_reason(column)} end"
             )
     if not checks:
         return "null"
     return f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+
+
+def does_not_type(column: Column) -> str:
+    """SQL that is true when the row has a value of `column` that is not of its type."""
+    name = quote_ident(column.name)
+    return (
+        f"nullif(trim({name}), '') is not null "
+        f"and {typed_value_sql(column.type, column.name)} is null"
+    )
 
 
 def invalid_value_reason(column: Column) -> str:
