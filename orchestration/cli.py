@@ -255,7 +255,7 @@ def run_command(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.defs.automation import buildable_assets, out_of_date_assets
+    from orchestration.defs.automation import buildable_assets, out_of_date_assets, retrain_tags
 
     started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
@@ -269,8 +269,13 @@ def run_command(args: argparse.Namespace) -> int:
     with DagsterInstance.get() as instance:
 
         def execute(keys):
+            graph = defs.resolve_asset_graph()
             return job.execute_in_process(
-                instance=instance, raise_on_error=False, run_config=run_config, asset_selection=keys
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config,
+                asset_selection=keys,
+                tags=retrain_tags(graph, instance, keys or graph.materializable_asset_keys),
             )
 
         if selection is None and not (args.full or explicit_ml_cutoff(args)):
@@ -435,18 +440,24 @@ def quarantine_command(args: argparse.Namespace) -> int:
 
 def prepare_dbt_manifest() -> None:
     """The dbt assets are defined from dbt's manifest, so it must exist, and be newer than every
-    model, macro and YAML file, before they load (`make manifest` does the same)."""
-    from orchestration.project import dbt_project
+    model, macro and YAML file, before they load (`make manifest` does the same).
+
+    It is also re-parsed for another warehouse file than the last parse's: dbt keeps its parse
+    (target/partial_parse.msgpack) only for the profile it was made with, and the profile names
+    the warehouse file, so every dbt step of a run would otherwise parse the project anew."""
+    from orchestration.project import dbt_code_files, dbt_project
 
     manifest = dbt_project.manifest_path
-    sources = [
-        path
-        for folder in ("models", "macros", "tests", "snapshots")
-        for path in (dbt_project.project_dir / folder).rglob("*")
-        if path.suffix in (".sql", ".yml", ".yaml")
-    ] + [dbt_project.project_dir / "dbt_project.yml"]
-    if not manifest.exists() or manifest.stat().st_mtime < max(p.stat().st_mtime for p in sources):
+    parsed_for = manifest.with_name("parsed_for_warehouse.txt")
+    warehouse = os.environ["BINESH_WAREHOUSE"]
+    if (
+        not manifest.exists()
+        or manifest.stat().st_mtime < max(path.stat().st_mtime for path in dbt_code_files())
+        or not parsed_for.exists()
+        or parsed_for.read_text() != warehouse
+    ):
         dbt_project.preparer.prepare(dbt_project)
+        parsed_for.write_text(warehouse)
 
 
 def evaluate_command(args: argparse.Namespace) -> int:

@@ -3,12 +3,15 @@ files into raw and checks them; when it succeeds, `build_after_load` builds what
 (`build_warehouse` with only those assets; nothing on a night with nothing new). `binesh run`
 does the same two steps in one process."""
 
+import datetime as dt
 import hashlib
+import json
 import os
 from pathlib import Path
 
 import dagster as dg
 
+from ml.pipeline import cadence
 from orchestration.resources import LandingZone
 
 # Runs carrying this tag queue behind each other (dagster.yaml: tag_concurrency_limits), so the
@@ -82,6 +85,18 @@ CODE_VERSION_TAG = "dagster/code_version"
 DATA_VERSION_TAG = "dagster/data_version"
 INPUT_DATA_VERSION_TAG = "dagster/input_data_version/"
 
+# An asset tag for assets that are not rebuilt whenever their inputs change:
+# - on_code_change: only its code makes it (the dbt docs site: the catalog's tables and columns
+#   change only with the dbt code);
+# - on_cadence: a model's training; it retrains when `retrain_reason` says so, while the scores
+#   made with the current model follow the data every night.
+REBUILDS_TAG = "binesh/rebuilds"
+ON_CODE_CHANGE = {REBUILDS_TAG: "on_code_change"}
+ON_CADENCE = {REBUILDS_TAG: "on_cadence"}
+# A run tag: why each model it retrains is retrained ({asset key: reason}, JSON), decided when
+# the build is planned; the training asset records it with the artifact.
+RETRAIN_REASONS_TAG = "binesh/retrain_reasons"
+
 
 def buildable_assets(graph) -> list[dg.AssetKey]:
     """Every asset built from raw: all but the raw group, which loading materializes."""
@@ -96,6 +111,10 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     model's SQL changed: its code version), or from other upstream data (the data version a
     parent has now is not the one recorded as its input); and everything downstream of those.
 
+    An asset tagged REBUILDS_TAG is also rebuilt when never materialized or its code changed,
+    but otherwise goes by its own rule: dbt docs never, a model's training when new data reaches
+    it (the other rule) and `retrain_reason` finds it due.
+
     This is what the Dagster UI shows as "unsynced". Raw assets version their data by the files
     they hold (sources.loader.table_state), so after a night with nothing new, nothing is.
     `graph` is the asset graph (Definitions.resolve_asset_graph(), RepositoryDefinition's).
@@ -104,6 +123,16 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     events = instance.get_latest_materialization_events(list(graph.materializable_asset_keys))
     tags = {key: event.asset_materialization.tags for key, event in events.items() if event}
 
+    def own_rule(key: dg.AssetKey) -> str | None:
+        return graph.get(key).tags.get(REBUILDS_TAG)
+
+    def due(key: dg.AssetKey) -> bool:
+        """Whether an asset with its own rule is due, once new data reached it."""
+        rule = own_rule(key)
+        return rule is None or (
+            rule == ON_CADENCE[REBUILDS_TAG] and retrain_reason(graph, instance, key) is not None
+        )
+
     def out_of_date(key: dg.AssetKey) -> bool:
         if key not in tags:
             return True
@@ -111,18 +140,74 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
         node = graph.get(key)
         if node.code_version is not None and recorded.get(CODE_VERSION_TAG) != node.code_version:
             return True
-        return any(
+        new_inputs = any(
             parent in tags
             and tags[parent].get(DATA_VERSION_TAG)
             != recorded.get(INPUT_DATA_VERSION_TAG + parent.to_user_string())
             for parent in node.parent_keys
         )
+        return new_inputs and due(key)
 
     roots = [key for key in keys if out_of_date(key)]
     if not roots:
         return []
     downstream = dg.AssetSelection.assets(*roots).downstream().resolve(graph)
-    return sorted(set(keys) & downstream)
+    return sorted(key for key in set(keys) & downstream if key in roots or due(key))
+
+
+def retrain_reason(
+    graph, instance: dg.DagsterInstance, key: dg.AssetKey, now: dt.datetime | None = None
+) -> str | None:
+    """Why the model trained by asset `key` is due for retraining (ml/pipeline/cadence.py),
+    from Dagster's record: its latest materialization (when, by which code, whether a model was
+    fitted at all) and the checks on it and on the scores made with it since. A score-drift
+    check counts from the first night after the training: the night a new model is trained,
+    its scores differ from the old model's by design."""
+    event = instance.get_latest_materialization_event(key)
+    last = None
+    if event is not None and event.asset_materialization is not None:
+        node = graph.get(key)
+        checked = [*node.check_keys]
+        for child in node.child_keys:
+            checked += graph.get(child).check_keys
+        evaluations = instance.event_log_storage.get_latest_asset_check_execution_by_key(checked)
+        failed = [
+            f"{check.name} on {check.asset_key.to_user_string()}"
+            for check, record in sorted(evaluations.items(), key=lambda item: item[0].name)
+            if (evaluation := failed_evaluation(record)) is not None
+            and evaluation.timestamp >= event.timestamp
+            and (check.asset_key == key or record.run_id != event.run_id)
+        ]
+        materialization = event.asset_materialization
+        last = cadence.LastTraining(
+            trained_at=dt.datetime.fromtimestamp(event.timestamp, dt.UTC),
+            code_changed=materialization.tags.get(CODE_VERSION_TAG) != node.code_version,
+            skipped="why_no_model" in materialization.metadata,
+            failed_checks=failed,
+        )
+    return cadence.retrain_reason(
+        last, now or dt.datetime.now(dt.UTC), cadence.retrain_every_days()
+    )
+
+
+def retrain_tags(graph, instance: dg.DagsterInstance, keys) -> dict[str, str]:
+    """The RETRAIN_REASONS_TAG of a build of `keys`: each due model's reason."""
+    reasons = {
+        key.to_user_string(): reason
+        for key in keys
+        if graph.get(key).tags.get(REBUILDS_TAG) == ON_CADENCE[REBUILDS_TAG]
+        and (reason := retrain_reason(graph, instance, key)) is not None
+    }
+    return {RETRAIN_REASONS_TAG: json.dumps(reasons)} if reasons else {}
+
+
+def failed_evaluation(record) -> dg.EventLogEntry | None:
+    """The event of a check execution that ran and failed at severity ERROR, else None."""
+    entry = record.event
+    evaluation = entry.dagster_event.event_specific_data if entry and entry.dagster_event else None
+    if isinstance(evaluation, dg.AssetCheckEvaluation) and not evaluation.passed:
+        return entry if evaluation.severity == dg.AssetCheckSeverity.ERROR else None
+    return None
 
 
 @dg.run_status_sensor(
@@ -136,7 +221,11 @@ def build_after_load(context: dg.RunStatusSensorContext):
     pending = out_of_date_assets(context.repository_def.asset_graph, context.instance)
     if not pending:
         return dg.SkipReason("nothing new: every asset is up to date with raw and the code")
-    return dg.RunRequest(run_key=context.dagster_run.run_id, asset_selection=pending)
+    return dg.RunRequest(
+        run_key=context.dagster_run.run_id,
+        asset_selection=pending,
+        tags=retrain_tags(context.repository_def.asset_graph, context.instance, pending),
+    )
 
 
 defs = dg.Definitions(

@@ -7,6 +7,8 @@ Model artifacts are stored by the `model_store` IO manager under <warehouse dir>
 scoring asset receives the artifact its training asset produced as its input.
 """
 
+import hashlib
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -17,13 +19,35 @@ from dagster_duckdb import DuckDBResource
 
 from ml.pipeline import churn, clv, leads, offers, segments
 from ml.pipeline.artifacts import ModelArtifact, load_artifact, measured_figures
+from ml.pipeline.cadence import retrain_every_days
 from ml.pipeline.checks import DRIFT_LIMIT, leakage_findings, population_stability
 from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES, FeatureFrames, read_feature_frames
 from ml.pipeline.plots import markdown_image
 from ml.pipeline.tables import SCHEMA, no_rows, read_ml_table, write_ml_table
+from orchestration.defs.automation import ON_CADENCE, RETRAIN_REASONS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.project import PROJECT_ROOT, dbt_project
 
 FEATURE_KEYS = [dg.AssetKey([FEATURE_SCHEMA, table]) for table in FEATURE_TABLES]
+
+
+def training_code_version() -> str:
+    """What a trained model depends on in code: the feature marts' SQL (dbt's checksums) and the
+    Python of the ML pipeline and models (not identity resolution's nor the text models'). A
+    change to either retrains every model on the next build."""
+    digest = hashlib.sha256()
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    for node in sorted(nodes, key=lambda node: node["unique_id"]):
+        if node["resource_type"] == "model" and node["schema"] == FEATURE_SCHEMA:
+            digest.update(f"{node['unique_id']} {node['checksum']['checksum']}\n".encode())
+    ml_code = PROJECT_ROOT / "ml"
+    for path in sorted(ml_code.rglob("*.py")):
+        if path.relative_to(ml_code).parts[0] not in ("identity", "text"):
+            digest.update(path.relative_to(ml_code).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+TRAINING_CODE_VERSION = training_code_version()
 
 
 class ModelStore(dg.ConfigurableIOManager):
@@ -62,7 +86,7 @@ def model_metadata(artifact: ModelArtifact) -> dict[str, object]:
         "training_window": described.get("training_window", {}),
         "features": dg.MetadataValue.json(described.get("features", [])),
     }
-    for reason in ("why_no_classifier", "why_no_model"):
+    for reason in ("why_no_classifier", "why_no_model", "retrain_reason", "retrain_every_days"):
         if reason in described:
             metadata[reason] = described[reason]
     metadata |= {
@@ -126,11 +150,19 @@ def training_asset(
         pool=WAREHOUSE_POOL,
         description=description,
         check_specs=[baseline_check_spec] if has_baseline else [],
+        code_version=TRAINING_CODE_VERSION,
+        tags=ON_CADENCE,
     )
-    def trained_model(warehouse: DuckDBResource):
+    def trained_model(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+        reasons = json.loads(context.run.tags.get(RETRAIN_REASONS_TAG, "{}"))
+        reason = reasons.get(context.asset_key.to_user_string())
         with warehouse.get_connection() as con:
             frames = read_feature_frames(con)
         artifact = train(frames)
+        artifact.metadata |= {
+            "retrain_reason": reason or "requested (a full build, or launched by hand)",
+            "retrain_every_days": retrain_every_days(),
+        }
         yield dg.Output(artifact, metadata=model_metadata(artifact))
         if has_baseline:
             yield baseline_check(artifact, key)

@@ -4,6 +4,7 @@ A tiny simulation keeps it to about a minute on two cores; the CLI runs as a sub
 its own warehouse, landing zone and Dagster home in tmp_path, exactly as `make run` would.
 """
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -15,7 +16,8 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration import definitions
-from orchestration.defs.automation import build_after_load
+from orchestration.defs import ml
+from orchestration.defs.automation import RETRAIN_REASONS_TAG, build_after_load, retrain_reason
 from sources.contract import LANDING_TABLES
 from tests.tools import binesh, binesh_env, run_binesh
 
@@ -104,26 +106,6 @@ def test_a_run_with_nothing_new_loads_and_builds_nothing(env, built):
             if event.dagster_event and event.dagster_event.is_step_materialization
         }
     assert materialized and all(key.path[0] == "raw" for key in materialized)
-
-
-def test_after_a_quiet_load_the_ui_sensor_builds_nothing(env, built):
-    """In the UI the nightly schedule runs load_landing_zone; build_after_load then asks for
-    what is out of date: after a load with nothing new, nothing."""
-    binesh(env, "run")  # the latest run is then a load that found nothing new
-    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        [load] = instance.get_runs(limit=1)
-        assert load.job_name == "load_landing_zone"
-        [success] = instance.get_records_for_run(
-            load.run_id, of_type=DagsterEventType.RUN_SUCCESS
-        ).records
-        context = dg.build_run_status_sensor_context(
-            sensor_name="build_after_load",
-            dagster_event=success.event_log_entry.dagster_event,
-            dagster_instance=instance,
-            dagster_run=load,
-            repository_def=definitions.defs.get_repository_def(),
-        )
-        assert isinstance(build_after_load(context), dg.SkipReason)
 
 
 def test_a_full_run_rebuilds_every_asset_and_changes_no_counts(env, built):
@@ -239,13 +221,60 @@ def test_evaluate_ml_reports_every_model(env, built):
     assert -1 <= report["segments"]["ARI clusters vs personas"] <= 1
 
 
-def test_appended_nights_each_build_on_top_of_the_last(env, built):
+def build_after_load_request(instance: DagsterInstance) -> dg.RunRequest | dg.SkipReason:
+    """What build_after_load asks for after the latest run, a successful load_landing_zone."""
+    [load] = instance.get_runs(limit=1)
+    assert load.job_name == "load_landing_zone"
+    [success] = instance.get_records_for_run(
+        load.run_id, of_type=DagsterEventType.RUN_SUCCESS
+    ).records
+    context = dg.build_run_status_sensor_context(
+        sensor_name="build_after_load",
+        dagster_event=success.event_log_entry.dagster_event,
+        dagster_instance=instance,
+        dagster_run=load,
+        repository_def=definitions.defs.get_repository_def(),
+    )
+    return build_after_load(context)
+
+
+def test_after_a_quiet_load_the_ui_sensor_builds_nothing(env, built):
+    """In the UI the nightly schedule runs load_landing_zone; build_after_load then asks for
+    what is out of date: after a load with nothing new, nothing."""
+    binesh(env, "run")  # the latest run is then a load that found nothing new
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        assert isinstance(build_after_load_request(instance), dg.SkipReason)
+
+
+TRAINING_KEYS = {key for assets in ml.TRAINING_ASSETS for key in assets.keys}
+SCORING_KEYS = {key for assets in ml.SCORING_ASSETS for key in assets.keys}
+DBT_DOCS = dg.AssetKey(["reports", "dbt_docs"])
+
+
+def test_appended_nights_each_build_on_top_of_the_last(env, built, monkeypatch):
     """The README's night: `binesh simulate --append-days N`, then `binesh run`. Late rows and
-    records that arrive a night after what references them warn, never block."""
+    records that arrive a night after what references them warn, never block. Each night
+    scores every customer with the current models; a model retrains only when due (here: never
+    fitted yet, or a check failed), not on the weekly cadence, and the dbt docs not at all."""
     orders = [built["raw.ecommerce__orders"]]
     for days in (1, 3):
         binesh(env, "simulate", "--append-days", str(days))
-        output = binesh(env, "run")
+        if days == 1:
+            # as in the UI: the schedule's load, then what build_after_load asks for
+            for variable in ("BINESH_LANDING_DIR", "BINESH_WAREHOUSE", "DAGSTER_HOME"):
+                monkeypatch.setenv(variable, env[variable])
+            with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+                load = definitions.defs.resolve_job_def("load_landing_zone")
+                assert load.execute_in_process(instance=instance).success
+                request = build_after_load_request(instance)
+            assert isinstance(request, dg.RunRequest)
+            assert SCORING_KEYS <= set(request.asset_selection)
+            assert DBT_DOCS not in request.asset_selection
+            retrained = json.loads(request.tags.get(RETRAIN_REASONS_TAG, "{}"))
+            assert {
+                key.to_user_string() for key in TRAINING_KEYS & set(request.asset_selection)
+            } == set(retrained)
+        output = binesh(env, "run")  # loads nothing new then, and builds what is out of date
         assert "Built the warehouse" in output and " 0 failed" in output
         with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
             orders.append(con.execute("select count(*) from raw.ecommerce__orders").fetchone()[0])
@@ -253,3 +282,22 @@ def test_appended_nights_each_build_on_top_of_the_last(env, built):
             newest_order = con.execute("select max(ordered_at) from staging.stg_ecommerce__orders")
             assert latest >= newest_order.fetchone()[0].date()  # the models moved on too
     assert orders[0] < orders[1] < orders[2]
+
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [build] = instance.get_runs(filters=dg.RunsFilter(job_name="build_warehouse"), limit=1)
+        materialized = {
+            event.dagster_event.asset_key
+            for event in instance.all_logs(build.run_id)
+            if event.dagster_event and event.dagster_event.is_step_materialization
+        }
+        assert SCORING_KEYS <= materialized and DBT_DOCS not in materialized
+        reasons = json.loads(build.tags.get(RETRAIN_REASONS_TAG, "{}"))
+        assert {key.to_user_string() for key in TRAINING_KEYS & materialized} == set(reasons)
+        assert not [reason for reason in reasons.values() if reason.startswith("cadence")]
+        kept = TRAINING_KEYS - materialized
+        assert kept, f"every model retrained: {reasons}"
+        graph = definitions.defs.resolve_asset_graph()
+        in_eight_days = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+        for key in kept:
+            assert retrain_reason(graph, instance, key) is None
+            assert retrain_reason(graph, instance, key, now=in_eight_days).startswith("cadence")
