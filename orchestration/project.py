@@ -28,10 +28,17 @@ def dbt_code_files() -> list[Path]:
     ) + [project / "dbt_project.yml", project / "profiles.yml"]
 
 
-def dbt_code_version() -> str:
-    """A digest of the dbt project's code (dbt_code_files), as a Dagster code version."""
+def code_version(files) -> str:
+    """A Dagster code version for what is computed by `files`: a digest of their paths and
+    contents. A change to any of them makes the assets built by them out of date."""
     digest = hashlib.sha256()
-    for path in dbt_code_files():
-        digest.update(path.relative_to(dbt_project.project_dir).as_posix().encode())
+    for path in sorted(files):
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def python_files(folder: str, *, excluding: tuple[str, ...] = ()) -> list[Path]:
+    """The Python files under the project folder `folder`, but under its subfolders `excluding`."""
+    root = PROJECT_ROOT / folder
+    return [path for path in root.rglob("*.py") if path.relative_to(root).parts[0] not in excluding]

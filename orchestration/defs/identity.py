@@ -7,11 +7,14 @@ from dagster_duckdb import DuckDBResource
 from ml.identity.resolve import resolve_identities
 from ml.identity.warehouse import OUTPUT_TABLES, read_identity_inputs, write_resolution
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.project import code_version, python_files
 
 INPUTS = [
     dg.AssetKey(["intermediate", "int_identity__records"]),
     dg.AssetKey(["intermediate", "int_identity__identifiers"]),
 ]
+
+IDENTITY_CODE_VERSION = code_version(python_files("ml/identity"))
 
 CLUSTERS = dg.AssetKey(["intermediate", OUTPUT_TABLES["clusters"]])
 
@@ -46,6 +49,7 @@ DESCRIPTIONS = {
             group_name="intermediate",
             kinds={"python", "duckdb"},
             description=DESCRIPTIONS[field],
+            code_version=IDENTITY_CODE_VERSION,
             metadata={"dagster/table_name": f"intermediate.{table}"},
         )
         for field, table in OUTPUT_TABLES.items()

@@ -7,7 +7,6 @@ Model artifacts are stored by the `model_store` IO manager under <warehouse dir>
 scoring asset receives the artifact its training asset produced as its input.
 """
 
-import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -26,28 +25,18 @@ from ml.pipeline.plots import markdown_image
 from ml.pipeline.tables import SCHEMA, no_rows, read_ml_table, write_ml_table
 from orchestration.defs.automation import ON_CADENCE, RETRAIN_REASONS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
-from orchestration.project import PROJECT_ROOT, dbt_project
+from orchestration.project import code_version, dbt_project, python_files
 
 FEATURE_KEYS = [dg.AssetKey([FEATURE_SCHEMA, table]) for table in FEATURE_TABLES]
 
 
-def training_code_version() -> str:
-    """What a trained model depends on in code: the feature marts' SQL (dbt's checksums) and the
-    Python of the ML pipeline and models (not identity resolution's nor the text models'). A
-    change to either retrains every model on the next build."""
-    digest = hashlib.sha256()
-    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
-    for node in sorted(nodes, key=lambda node: node["unique_id"]):
-        if node["resource_type"] == "model" and node["schema"] == FEATURE_SCHEMA:
-            digest.update(f"{node['unique_id']} {node['checksum']['checksum']}\n".encode())
-    ml_code = PROJECT_ROOT / "ml"
-    for path in sorted(ml_code.rglob("*.py")):
-        if path.relative_to(ml_code).parts[0] not in ("identity", "text"):
-            digest.update(path.relative_to(ml_code).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-TRAINING_CODE_VERSION = training_code_version()
+# What the scores depend on in code: the ML pipeline and models (not identity's nor text's);
+# a trained model also on the feature marts' SQL. A change retrains or rescores every model.
+ML_PYTHON = python_files("ml", excluding=("identity", "text"))
+SCORING_CODE_VERSION = code_version(ML_PYTHON)
+TRAINING_CODE_VERSION = code_version(
+    [*ML_PYTHON, *(dbt_project.project_dir / "models" / "marts" / "ml_features").iterdir()]
+)
 
 
 class ModelStore(dg.ConfigurableIOManager):
@@ -249,6 +238,7 @@ def scoring_asset_spec(table: str, score_column: str, description: str, models: 
         description=description,
         metadata={"dagster/table_name": f"{SCHEMA}.{table}"},
         check_specs=[drift_check_spec(table, score_column)],
+        code_version=SCORING_CODE_VERSION,
     )
 
 

@@ -12,7 +12,7 @@ from orchestration.defs import dbt as dbt_models
 from orchestration.defs import ml as ml_models
 from orchestration.defs.automation import ON_CODE_CHANGE
 from orchestration.defs.raw import WAREHOUSE_POOL
-from orchestration.project import dbt_code_version, dbt_project
+from orchestration.project import code_version, dbt_code_files, dbt_project, python_files
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
 from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
@@ -29,6 +29,7 @@ DBT_ASSET_KEYS = sorted(
     {key for assets in dbt_models.defs.assets for key in assets.keys}, key=lambda key: key.path
 )
 MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
+REPORTS_CODE_VERSION = code_version(python_files("reports"))
 # Every ML asset: the scores (ml.* tables) and the models they come from.
 ML_KEYS = sorted(
     {key for assets in ml_models.defs.assets for key in assets.keys}, key=lambda key: key.path
@@ -41,6 +42,7 @@ ML_KEYS = sorted(
     kinds={"duckdb", "parquet"},
     pool=WAREHOUSE_POOL,
     deps=[*MART_KEYS, *ML_KEYS],
+    code_version=REPORTS_CODE_VERSION,
     description=(
         "The BI-facing tables (the public marts but dim_customers, which holds personal data; "
         "the ML tables; audit.load_log and audit.quality_results) copied into a DuckDB file that "
@@ -74,7 +76,7 @@ def bi_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
     kinds={"dbt", "html"},
     pool=WAREHOUSE_POOL,  # dbt's catalog query opens the warehouse
     deps=DBT_ASSET_KEYS,  # built after them, for the catalog; but rebuilt only for new code
-    code_version=dbt_code_version(),
+    code_version=code_version(dbt_code_files()),
     tags=ON_CODE_CHANGE,
     description=(
         "dbt's documentation site (`dbt docs generate --static`): every model, column, test and "
@@ -103,6 +105,7 @@ def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeRe
     kinds={"html"},
     pool=WAREHOUSE_POOL,
     deps=[*MART_KEYS, *ML_KEYS],
+    code_version=REPORTS_CODE_VERSION,
     description=(
         "The insight report: the story of the customer base in charts (headline KPIs, the six "
         "insights, funnel, retention, segments, churn risk, lead grades, CLV, A/B tests, data "

@@ -8,6 +8,7 @@ from ml.text.analysis import ANALYSIS_VERSION
 from ml.text.records import TEXT_SOURCES
 from ml.text.warehouse import SCHEMA, TABLE, update_text_insights
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.project import code_version, python_files
 
 
 @dg.asset(
@@ -23,6 +24,7 @@ from orchestration.defs.raw import WAREHOUSE_POOL
         "Texts already analysed by the same rules in an earlier run are reused."
     ),
     metadata={"dagster/table_name": f"{SCHEMA}.{TABLE}"},
+    code_version=code_version(python_files("ml/text")),
 )
 def text_insights(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:

@@ -7,6 +7,8 @@ table names, so a rename needs a migration note, not a silent change.
 import dagster as dg
 import pytest
 
+from orchestration.defs.automation import ON_CADENCE, ON_CODE_CHANGE, buildable_assets
+from orchestration.defs.ml import MODEL_NAMES
 from sources.contract import LANDING_TABLES
 
 STAGING_MODELS = [f"stg_{table.qualified_name}" for table in LANDING_TABLES]
@@ -296,6 +298,21 @@ def test_nights_load_then_build_what_is_out_of_date_in_one_process(defs):
     assert defs.resolve_sensor_def("landing_zone_sensor").job_name == "load_landing_zone"
     build = defs.resolve_sensor_def("build_after_load")
     assert build.job_name == "build_warehouse"
+
+
+def test_every_built_asset_has_a_code_version_so_new_code_rebuilds_it(defs):
+    """out_of_date_assets rebuilds an asset whose code changed only if it has a code version:
+    dbt models get theirs from dagster-dbt, Python assets from the files that compute them."""
+    graph = defs.resolve_asset_graph()
+    assert [key for key in buildable_assets(graph) if graph.get(key).code_version is None] == []
+    training = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).tags.items() >= ON_CADENCE.items()
+    }
+    assert training == {f"ml/{name}_model" for name in MODEL_NAMES}
+    docs = graph.get(dg.AssetKey(["reports", "dbt_docs"]))
+    assert docs.tags.items() >= ON_CODE_CHANGE.items()
 
 
 def test_text_insights_read_staging_and_feed_the_marts(defs):
