@@ -170,6 +170,14 @@ class Linkage:
     edges: pa.Table  # EDGE_SCHEMA: the links
     choice: ThresholdChoice | None  # None when there was nothing to train a model on
     scored_pairs: int
+    # The Splink model that scored the pairs (its settings with the trained m and u, and the
+    # columns it compares under MODEL_COLUMNS_KEY); None when there was nothing to train.
+    model: dict | None = None
+
+
+# Where a saved model lists the columns it was trained to compare: a model is reused only on
+# records that populate the same ones.
+MODEL_COLUMNS_KEY = "binesh_linked_columns"
 
 
 def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb.DuckDBPyRelation:
@@ -227,8 +235,12 @@ def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb
     )
 
 
-def link_records(records: pa.Table, settings: LinkageSettings | None = None) -> Linkage:
-    """The links of a Splink model trained on `records`, with the threshold it chose.
+def link_records(
+    records: pa.Table, settings: LinkageSettings | None = None, model: dict | None = None
+) -> Linkage:
+    """The links of a Splink model, with the threshold it chose: `model` (a Linkage.model of
+    an earlier run) when it compares the columns these records populate, else a model trained
+    on `records` themselves.
 
     Runs in its own in-memory DuckDB, so Splink's working tables never reach the warehouse.
     """
@@ -236,23 +248,64 @@ def link_records(records: pa.Table, settings: LinkageSettings | None = None) -> 
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
-        con.register("input_records", records)
-        normalise_link_columns(con, "input_records").to_table("profiles")
-        available = _populated_columns(con, "profiles")
-        named = con.execute(
-            "select count(*) from profiles where first_name is not null and last_name is not null"
-        ).fetchall()[0][0]
-        if not {"first_name", "last_name"} <= available or named < settings.min_records:
+        available = _load_profiles(con, records, settings)
+        if available is None:
             return Linkage(EDGE_SCHEMA.empty_table(), None, 0)
         with _quiet_splink():
-            return _predict(con, available, settings)
+            if model is None or model.get(MODEL_COLUMNS_KEY) != sorted(available):
+                linker = _trained_linker(con, available, settings)
+            else:
+                linker = _saved_linker(con, model)
+            return _predict(con, linker, available, settings)
     finally:
         con.close()
 
 
-def _predict(
+def train_linkage_model(records: pa.Table, settings: LinkageSettings | None = None) -> dict | None:
+    """The Splink model `link_records` would train on `records` (None: too few to train on),
+    to be saved and passed back to it on later runs."""
+    settings = settings or LinkageSettings()
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    try:
+        available = _load_profiles(con, records, settings)
+        if available is None:
+            return None
+        with _quiet_splink():
+            return _model_of(_trained_linker(con, available, settings), available)
+    finally:
+        con.close()
+
+
+def _load_profiles(
+    con: duckdb.DuckDBPyConnection, records: pa.Table, settings: LinkageSettings
+) -> set[str] | None:
+    """Table `profiles`: the records' comparison columns, normalised; the columns they populate,
+    or None when too few records carry both names to train a model on."""
+    con.register("input_records", records)
+    normalise_link_columns(con, "input_records").to_table("profiles")
+    available = _populated_columns(con, "profiles")
+    named = con.execute(
+        "select count(*) from profiles where first_name is not null and last_name is not null"
+    ).fetchall()[0][0]
+    if not {"first_name", "last_name"} <= available or named < settings.min_records:
+        return None
+    return available
+
+
+def _model_of(linker: Linker, available: set[str]) -> dict:
+    return {**linker.misc.save_model_to_json(), MODEL_COLUMNS_KEY: sorted(available)}
+
+
+def _saved_linker(con: duckdb.DuckDBPyConnection, model: dict) -> Linker:
+    frame = DuckDBAPI(con).register("profiles", dataset_display_name="profiles")
+    settings = {key: value for key, value in model.items() if key != MODEL_COLUMNS_KEY}
+    return Linker(frame, settings, log_level=None)
+
+
+def _trained_linker(
     con: duckdb.DuckDBPyConnection, available: set[str], settings: LinkageSettings
-) -> Linkage:
+) -> Linker:
     db = DuckDBAPI(con)
     frame = db.register("profiles", dataset_display_name="profiles")
     linker = Linker(
@@ -289,6 +342,15 @@ def _predict(
                 estimate_without_term_frequencies=True,
                 max_pairs=sample if sample is not None and pairs > sample else None,
             )
+    return linker
+
+
+def _predict(
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    available: set[str],
+    settings: LinkageSettings,
+) -> Linkage:
     prior = linker._settings_obj._probability_two_random_records_match
     predictions = linker.inference.predict()
     # Bayes factors without the prior, so that the prior can be re-estimated from them. The
@@ -326,7 +388,7 @@ def _predict(
         """
     ).to_arrow_table()
     scored = con.execute("select count(*) from scored_pairs").fetchall()[0][0]
-    return Linkage(edges.cast(EDGE_SCHEMA), choice, scored)
+    return Linkage(edges.cast(EDGE_SCHEMA), choice, scored, _model_of(linker, available))
 
 
 def choose_threshold(

@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -41,11 +44,14 @@ from ml.identity.ids import anchors, customer_id_for, kind_ranks
 from ml.identity.probabilistic import (
     EDGE_SCHEMA,
     LINK_COLUMNS,
+    MODEL_COLUMNS_KEY,
     Linkage,
     LinkageSettings,
     link_records,
     normalise_link_columns,
+    train_linkage_model,
 )
+from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 
 # Record kinds that identify a person on their own (the others need an identifier or a link).
 PERSON_KINDS = ("profile", "lead")
@@ -160,9 +166,12 @@ def resolve_identities(
     records: pa.Table,
     identifiers: pa.Table,
     settings: ResolutionSettings | None = None,
+    linkage_model: dict | None = None,
 ) -> IdentityResolution:
     """Resolve `records` (int_identity__records: RECORD_COLUMNS plus any of LINK_COLUMNS) with
-    their `identifiers` (int_identity__identifiers: IDENTIFIER_COLUMNS) into customers."""
+    their `identifiers` (int_identity__identifiers: IDENTIFIER_COLUMNS) into customers. The
+    probabilistic links come from `linkage_model` (train_linkage_model on linkable_records,
+    saved from an earlier run) when it fits the records, else from a model trained on them."""
     settings = settings or ResolutionSettings()
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -173,7 +182,7 @@ def resolve_identities(
         _key_units(con)
         partition_shared_identifiers(con, settings.sharing)
         _identifier_edges(con)
-        linkage = _probabilistic_edges(con, records, settings)
+        linkage = _probabilistic_edges(con, records, settings, linkage_model)
         resolution = _cluster(con, settings)
         resolution.linkage = linkage
         return resolution
@@ -304,26 +313,55 @@ def _identifier_edges(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def linkable_records(records: pa.Table) -> pa.Table:
+    """The records the probabilistic model links: profiles and interactions with a first or a
+    last name (a missing one is no evidence either way), with their comparison columns."""
+    named = pc.or_(pc.is_valid(records["first_name"]), pc.is_valid(records["last_name"]))
+    kinds = pc.is_in(records["record_kind"], pa.array(LINKABLE_KINDS))
+    columns = [name for name in ("record_id", *LINK_COLUMNS) if name in records.column_names]
+    return records.filter(pc.and_(kinds, named)).select(columns)
+
+
+LINKAGE_MODEL_NAME = "identity_linkage"
+
+
+def train_identity_linkage(
+    records: pa.Table, settings: ResolutionSettings | None = None
+) -> ModelArtifact:
+    """The probabilistic model `resolve_identities` links with, trained on `records`, as a
+    versioned artifact (ml/pipeline/artifacts.py) dated by the latest record; skipped (no model:
+    each run then trains its own, if it can) when too few records carry both names."""
+    settings = settings or ResolutionSettings()
+    linkable = linkable_records(records)
+    model = train_linkage_model(linkable, settings.linkage) if linkable.num_rows else None
+    latest = pc.max(records["recorded_at"]).as_py() if records.num_rows else None
+    as_of = latest.date() if latest is not None else dt.date.today()
+    data_hash = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    if model is None:
+        named = f"{settings.linkage.min_records} records with a first and a last name"
+        return skipped(LINKAGE_MODEL_NAME, as_of, data_hash, not_enough_data(named, "fewer"))
+    metadata = {
+        "method": "splink_fellegi_sunter",
+        "training_window": {"records_until": as_of.isoformat()},
+        "records": linkable.num_rows,
+        "linked_columns": model[MODEL_COLUMNS_KEY],
+    }
+    return ModelArtifact(LINKAGE_MODEL_NAME, as_of, data_hash, model, metadata)
+
+
 def _probabilistic_edges(
-    con: duckdb.DuckDBPyConnection, records: pa.Table, settings: ResolutionSettings
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    settings: ResolutionSettings,
+    model: dict | None,
 ) -> Linkage | None:
-    """Append Splink's links between named records (a first or a last name: a missing one is
-    no evidence either way) to table `edges`; a link between units that look like two members
-    of a household (guards.household_conflict) is kept as vetoed (dropped_by = 'name_conflict')."""
-    kinds = ", ".join(f"'{kind}'" for kind in LINKABLE_KINDS)
-    columns = ", ".join(
-        name for name in ("record_id", *LINK_COLUMNS) if name in records.column_names
-    )
-    linkable = con.sql(
-        f"""
-        select {columns}
-        from input_records
-        where record_kind in ({kinds}) and (first_name is not null or last_name is not null)
-        """
-    ).to_arrow_table()
+    """Append Splink's links between linkable records to table `edges`; a link between units
+    that look like two members of a household (guards.household_conflict) is kept as vetoed
+    (dropped_by = 'name_conflict')."""
+    linkable = linkable_records(records)
     if linkable.num_rows == 0:
         return None
-    linkage = link_records(linkable, settings.linkage)
+    linkage = link_records(linkable, settings.linkage, model)
     if linkage.edges.num_rows == 0:
         return linkage
     con.register("scored", linkage.edges.cast(EDGE_SCHEMA))

@@ -4,8 +4,10 @@ models that prepare its input (intermediate/identity) and the marts that read it
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from ml.identity.resolve import resolve_identities
+from ml.identity.resolve import LINKAGE_MODEL_NAME, resolve_identities, train_identity_linkage
 from ml.identity.warehouse import OUTPUT_TABLES, read_identity_inputs, write_resolution
+from ml.pipeline.artifacts import ModelArtifact
+from orchestration.defs.ml import training_asset
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import code_version, python_files
 
@@ -15,6 +17,23 @@ INPUTS = [
 ]
 
 IDENTITY_CODE_VERSION = code_version(python_files("ml/identity"))
+
+# The probabilistic model (Splink) is trained on a cadence, like the ML models; resolution links
+# every night with the current one.
+identity_linkage_model = training_asset(
+    LINKAGE_MODEL_NAME,
+    train_identity_linkage,
+    "Identity resolution's probabilistic model: Splink (Fellegi-Sunter) trained unsupervised on "
+    "the named profiles and interactions (u from random pairs, m by expectation maximisation), "
+    "with the columns it compares. Retrained on the cadence; identity_resolution links every "
+    "night with the current one.",
+    has_baseline=False,
+    read=lambda con: read_identity_inputs(con)[0],
+    deps=INPUTS,
+    kinds={"python", "splink"},
+    code_version=IDENTITY_CODE_VERSION,
+)
+LINKAGE_MODEL = identity_linkage_model.key
 
 CLUSTERS = dg.AssetKey(["intermediate", OUTPUT_TABLES["clusters"]])
 
@@ -45,7 +64,7 @@ DESCRIPTIONS = {
     specs=[
         dg.AssetSpec(
             key=["intermediate", table],
-            deps=INPUTS,
+            deps=[*INPUTS, LINKAGE_MODEL],
             group_name="intermediate",
             kinds={"python", "duckdb"},
             description=DESCRIPTIONS[field],
@@ -64,12 +83,19 @@ DESCRIPTIONS = {
             ),
         )
     ],
+    ins={"identity_linkage_model": dg.AssetIn(key=LINKAGE_MODEL)},
     pool=WAREHOUSE_POOL,
 )
-def identity_resolution(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def identity_resolution(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBResource,
+    identity_linkage_model: ModelArtifact,
+):
     with warehouse.get_connection() as con:
         records, identifiers = read_identity_inputs(con)
-        resolution = resolve_identities(records, identifiers)
+        resolution = resolve_identities(
+            records, identifiers, linkage_model=identity_linkage_model.model
+        )
         write_resolution(con, resolution)
     summary = resolution.summary()
     context.log.info(f"identity resolution: {summary}")
@@ -83,6 +109,7 @@ def identity_resolution(context: dg.AssetExecutionContext, warehouse: DuckDBReso
         metadata = {"dagster/row_count": getattr(resolution, field).num_rows}
         if field == "clusters":
             metadata |= summary | {f"links_{rule}": n for rule, n in links_per_rule.items()}
+            metadata["linkage_model_version"] = identity_linkage_model.version
         yield dg.MaterializeResult(asset_key=["intermediate", table], metadata=metadata)
     yield dg.AssetCheckResult(
         check_name="no_oversized_customers",
@@ -97,4 +124,4 @@ def identity_resolution(context: dg.AssetExecutionContext, warehouse: DuckDBReso
     )
 
 
-defs = dg.Definitions(assets=[identity_resolution])
+defs = dg.Definitions(assets=[identity_linkage_model, identity_resolution])

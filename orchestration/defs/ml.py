@@ -120,9 +120,15 @@ def training_asset(
     train: Callable[[FeatureFrames], ModelArtifact],
     description: str,
     has_baseline: bool = True,
+    *,
+    read: Callable[[duckdb.DuckDBPyConnection], object] = read_feature_frames,
+    deps=FEATURE_KEYS,
+    kinds=frozenset({"python", "scikit-learn"}),
+    code_version: str = TRAINING_CODE_VERSION,
 ) -> dg.AssetsDefinition:
-    """ml/<name>_model: the artifact `train` makes from the feature marts; with a baseline, the
-    beats_baseline check reads its verdict from the artifact's validation."""
+    """ml/<name>_model: the artifact `train` makes from what `read` reads (the feature marts,
+    unless told); with a baseline, the beats_baseline check reads its verdict from the
+    artifact's validation. It retrains on a cadence (ON_CADENCE), and records why."""
     key = ["ml", f"{name}_model"]
     baseline_check_spec = dg.AssetCheckSpec(
         "beats_baseline",
@@ -133,21 +139,21 @@ def training_asset(
     @dg.asset(
         key=key,
         group_name="ml",
-        kinds={"python", "scikit-learn"},
-        deps=FEATURE_KEYS,
+        kinds=set(kinds),
+        deps=deps,
         io_manager_key="model_store",
         pool=WAREHOUSE_POOL,
         description=description,
         check_specs=[baseline_check_spec] if has_baseline else [],
-        code_version=TRAINING_CODE_VERSION,
+        code_version=code_version,
         tags=ON_CADENCE,
     )
     def trained_model(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         reasons = json.loads(context.run.tags.get(RETRAIN_REASONS_TAG, "{}"))
         reason = reasons.get(context.asset_key.to_user_string())
         with warehouse.get_connection() as con:
-            frames = read_feature_frames(con)
-        artifact = train(frames)
+            inputs = read(con)
+        artifact = train(inputs)
         artifact.metadata |= {
             "retrain_reason": reason or "requested (a full build, or launched by hand)",
             "retrain_every_days": retrain_every_days(),

@@ -21,6 +21,7 @@ IDENTITY_KEYS = {
     "intermediate/identity_links",
     "intermediate/identity_oversized_clusters",
     "intermediate/identity_shared_identifiers",
+    "ml/identity_linkage_model",
     "marts/customer_identity_map",
     "marts/dim_customers",
 }
@@ -274,10 +275,13 @@ def test_dbt_tests_are_asset_checks_on_every_staging_model(defs):
 def test_identity_resolution_runs_between_its_dbt_inputs_and_the_marts(defs):
     graph = defs.resolve_asset_graph()
     clusters = dg.AssetKey(["intermediate", "identity_clusters"])
-    assert graph.get(clusters).parent_keys == {
+    inputs = {
         dg.AssetKey(["intermediate", "int_identity__records"]),
         dg.AssetKey(["intermediate", "int_identity__identifiers"]),
     }
+    linkage_model = dg.AssetKey(["ml", "identity_linkage_model"])
+    assert graph.get(clusters).parent_keys == {*inputs, linkage_model}
+    assert graph.get(linkage_model).parent_keys == inputs
     for mart in ("customer_identity_map", "dim_customers"):
         assert clusters in graph.get(dg.AssetKey(["marts", mart])).parent_keys
     # the job resolves: the dbt project is split around the Python asset, so no step cycle
@@ -310,7 +314,7 @@ def test_every_built_asset_has_a_code_version_so_new_code_rebuilds_it(defs):
         for key in graph.get_all_asset_keys()
         if graph.get(key).tags.items() >= ON_CADENCE.items()
     }
-    assert training == {f"ml/{name}_model" for name in MODEL_NAMES}
+    assert training == {f"ml/{name}_model" for name in (*MODEL_NAMES, "identity_linkage")}
     docs = graph.get(dg.AssetKey(["reports", "dbt_docs"]))
     assert docs.tags.items() >= ON_CODE_CHANGE.items()
 

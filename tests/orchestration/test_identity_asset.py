@@ -7,7 +7,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.identity import identity_resolution
+from orchestration.defs.identity import identity_linkage_model, identity_resolution
+from orchestration.defs.ml import ModelStore
 from tests.ml.identity.records import Records
 
 
@@ -29,7 +30,11 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
         )
 
     result = dg.materialize(
-        [identity_resolution], resources={"warehouse": DuckDBResource(database=str(warehouse))}
+        [identity_linkage_model, identity_resolution],
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "model_store": ModelStore(warehouse=str(warehouse)),
+        },
     )
 
     assert result.success
@@ -38,6 +43,7 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
         for event in result.get_asset_materialization_events()
     }
     assert set(materialized) == {
+        "ml/identity_linkage_model",
         "intermediate/identity_clusters",
         "intermediate/identity_links",
         "intermediate/identity_oversized_clusters",
@@ -48,6 +54,10 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
     assert clusters["customers"].value == 1
     assert clusters["unresolved_records"].value == 1
     assert clusters["links_web_login"].value == 1
+    # two named records are too few to train the probabilistic model on: none, and no links
+    linkage = materialized["ml/identity_linkage_model"]
+    assert linkage["why_no_model"].value.startswith("not enough data: needs 50 records")
+    assert clusters["linkage_model_version"].value == linkage["model_version"].value
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "no_oversized_customers" and check.passed
     with duckdb.connect(str(warehouse), read_only=True) as con:

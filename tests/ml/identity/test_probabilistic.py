@@ -11,10 +11,12 @@ import pytest
 from ml.identity.benchmarks import pairwise_scores, read_fake_1000, two_sources
 from ml.identity.graph import components
 from ml.identity.probabilistic import (
+    MODEL_COLUMNS_KEY,
     LinkageSettings,
     birth_date_levels,
     link_records,
     normalise_link_columns,
+    train_linkage_model,
 )
 
 
@@ -148,3 +150,18 @@ def test_the_same_records_give_the_same_links_and_threshold_on_every_run(fake_10
     assert first.edges.select(["record_id_left", "record_id_right"]).equals(
         second.edges.select(["record_id_left", "record_id_right"])
     )
+
+
+def test_a_saved_model_links_as_the_model_trained_on_the_records_does(fake_1000):
+    """Identity resolution trains its model on a cadence and links with the saved one between
+    trainings: the model, saved and passed back, scores the same pairs the same way; a model
+    saved for other columns is not used (the records train their own)."""
+    records = fake_1000.drop_columns(["cluster"])
+    model = train_linkage_model(records)
+    trained, reused = link_records(records), link_records(records, model=model)
+    assert reused.edges.equals(trained.edges) and reused.choice == trained.choice
+    without_city = records.drop_columns(["city"])
+    assert link_records(without_city, model=model).model[MODEL_COLUMNS_KEY] == sorted(
+        set(model[MODEL_COLUMNS_KEY]) - {"city"}
+    )
+    assert train_linkage_model(records.slice(0, 20)) is None  # too few to train on
