@@ -245,52 +245,48 @@ def link_records(
     Runs in its own in-memory DuckDB, so Splink's working tables never reach the warehouse.
     """
     settings = settings or LinkageSettings()
-    con = duckdb.connect()
-    con.execute("set enable_progress_bar = false")
-    try:
-        available = _load_profiles(con, records, settings)
+    with _profiles(records, settings) as (con, available):
         if available is None:
             return Linkage(EDGE_SCHEMA.empty_table(), None, 0)
-        with _quiet_splink():
-            if model is None or model.get(MODEL_COLUMNS_KEY) != sorted(available):
-                linker = _trained_linker(con, available, settings)
-            else:
-                linker = _saved_linker(con, model)
-            return _predict(con, linker, available, settings)
-    finally:
-        con.close()
+        if model is None or model.get(MODEL_COLUMNS_KEY) != sorted(available):
+            linker = _trained_linker(con, available, settings)
+        else:
+            linker = _saved_linker(con, model)
+        return _predict(con, linker, available, settings)
 
 
 def train_linkage_model(records: pa.Table, settings: LinkageSettings | None = None) -> dict | None:
     """The Splink model `link_records` would train on `records` (None: too few to train on),
     to be saved and passed back to it on later runs."""
     settings = settings or LinkageSettings()
+    with _profiles(records, settings) as (con, available):
+        if available is None:
+            return None
+        return _model_of(_trained_linker(con, available, settings), available)
+
+
+@contextmanager
+def _profiles(
+    records: pa.Table, settings: LinkageSettings
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, set[str] | None]]:
+    """An in-memory DuckDB holding table `profiles` (the records' comparison columns,
+    normalised) with Splink quiet, and the columns the records populate, or None when too few
+    carry both names to train a model on."""
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
-        available = _load_profiles(con, records, settings)
-        if available is None:
-            return None
+        con.register("input_records", records)
+        normalise_link_columns(con, "input_records").to_table("profiles")
+        available = _populated_columns(con, "profiles")
+        named = con.execute(
+            "select count(*) from profiles where first_name is not null and last_name is not null"
+        ).fetchall()[0][0]
+        if not {"first_name", "last_name"} <= available or named < settings.min_records:
+            available = None
         with _quiet_splink():
-            return _model_of(_trained_linker(con, available, settings), available)
+            yield con, available
     finally:
         con.close()
-
-
-def _load_profiles(
-    con: duckdb.DuckDBPyConnection, records: pa.Table, settings: LinkageSettings
-) -> set[str] | None:
-    """Table `profiles`: the records' comparison columns, normalised; the columns they populate,
-    or None when too few records carry both names to train a model on."""
-    con.register("input_records", records)
-    normalise_link_columns(con, "input_records").to_table("profiles")
-    available = _populated_columns(con, "profiles")
-    named = con.execute(
-        "select count(*) from profiles where first_name is not null and last_name is not null"
-    ).fetchall()[0][0]
-    if not {"first_name", "last_name"} <= available or named < settings.min_records:
-        return None
-    return available
 
 
 def _model_of(linker: Linker, available: set[str]) -> dict:

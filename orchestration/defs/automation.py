@@ -4,6 +4,7 @@ files into raw and checks them; when it succeeds, `build_after_load` builds what
 does the same two steps in one process."""
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -91,8 +92,15 @@ INPUT_DATA_VERSION_TAG = "dagster/input_data_version/"
 # - on_cadence: a model's training; it retrains when `retrain_reason` says so, while the scores
 #   made with the current model follow the data every night.
 REBUILDS_TAG = "binesh/rebuilds"
-ON_CODE_CHANGE = {REBUILDS_TAG: "on_code_change"}
-ON_CADENCE = {REBUILDS_TAG: "on_cadence"}
+ON_CODE_CHANGE = "on_code_change"
+ON_CADENCE = "on_cadence"
+
+
+def rebuild_rule(graph, key: dg.AssetKey) -> str | None:
+    """The asset's own REBUILDS_TAG rule, or None: rebuilt whenever its inputs change."""
+    return graph.get(key).tags.get(REBUILDS_TAG)
+
+
 # A run tag: why each model it retrains is retrained ({asset key: reason}, JSON), decided when
 # the build is planned; the training asset records it with the artifact.
 RETRAIN_REASONS_TAG = "binesh/retrain_reasons"
@@ -123,14 +131,12 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     events = instance.get_latest_materialization_events(list(graph.materializable_asset_keys))
     tags = {key: event.asset_materialization.tags for key, event in events.items() if event}
 
-    def own_rule(key: dg.AssetKey) -> str | None:
-        return graph.get(key).tags.get(REBUILDS_TAG)
-
+    @functools.cache
     def due(key: dg.AssetKey) -> bool:
-        """Whether an asset with its own rule is due, once new data reached it."""
-        rule = own_rule(key)
+        """Whether an asset is due once new data reached it: always, but by its own rule."""
+        rule = rebuild_rule(graph, key)
         return rule is None or (
-            rule == ON_CADENCE[REBUILDS_TAG] and retrain_reason(graph, instance, key) is not None
+            rule == ON_CADENCE and retrain_reason(graph, instance, key) is not None
         )
 
     def out_of_date(key: dg.AssetKey) -> bool:
@@ -195,7 +201,7 @@ def retrain_tags(graph, instance: dg.DagsterInstance, keys) -> dict[str, str]:
     reasons = {
         key.to_user_string(): reason
         for key in keys
-        if graph.get(key).tags.get(REBUILDS_TAG) == ON_CADENCE[REBUILDS_TAG]
+        if rebuild_rule(graph, key) == ON_CADENCE
         and (reason := retrain_reason(graph, instance, key)) is not None
     }
     return {RETRAIN_REASONS_TAG: json.dumps(reasons)} if reasons else {}

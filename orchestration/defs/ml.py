@@ -23,7 +23,7 @@ from ml.pipeline.checks import DRIFT_LIMIT, leakage_findings, population_stabili
 from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES, FeatureFrames, read_feature_frames
 from ml.pipeline.plots import markdown_image
 from ml.pipeline.tables import SCHEMA, no_rows, read_ml_table, write_ml_table
-from orchestration.defs.automation import ON_CADENCE, RETRAIN_REASONS_TAG
+from orchestration.defs.automation import ON_CADENCE, REBUILDS_TAG, RETRAIN_REASONS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import code_version, dbt_project, python_files
 
@@ -146,7 +146,7 @@ def training_asset(
         description=description,
         check_specs=[baseline_check_spec] if has_baseline else [],
         code_version=code_version,
-        tags=ON_CADENCE,
+        tags={REBUILDS_TAG: ON_CADENCE},
     )
     def trained_model(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         reasons = json.loads(context.run.tags.get(RETRAIN_REASONS_TAG, "{}"))

@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs import dbt as dbt_models
 from orchestration.defs import ml as ml_models
-from orchestration.defs.automation import ON_CODE_CHANGE
+from orchestration.defs.automation import ON_CODE_CHANGE, REBUILDS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import code_version, dbt_code_files, dbt_project, python_files
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
@@ -77,7 +77,7 @@ def bi_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
     pool=WAREHOUSE_POOL,  # dbt's catalog query opens the warehouse
     deps=DBT_ASSET_KEYS,  # built after them, for the catalog; but rebuilt only for new code
     code_version=code_version(dbt_code_files()),
-    tags=ON_CODE_CHANGE,
+    tags={REBUILDS_TAG: ON_CODE_CHANGE},
     description=(
         "dbt's documentation site (`dbt docs generate --static`): every model, column, test and "
         "exposure with lineage and the warehouse's catalog, as one page that opens offline. "

@@ -22,6 +22,7 @@ from orchestration.defs.automation import (
     ON_CADENCE,
     RETRAIN_REASONS_TAG,
     build_after_load,
+    rebuild_rule,
     retrain_reason,
 )
 from orchestration.defs.ml import SCORING_ASSETS
@@ -255,7 +256,7 @@ def test_after_a_quiet_load_the_ui_sensor_builds_nothing(env, built):
 
 GRAPH = definitions.defs.resolve_asset_graph()
 TRAINING_KEYS = {  # the ML models' and identity's probabilistic model
-    key for key in GRAPH.get_all_asset_keys() if GRAPH.get(key).tags.items() >= ON_CADENCE.items()
+    key for key in GRAPH.get_all_asset_keys() if rebuild_rule(GRAPH, key) == ON_CADENCE
 }
 LINKAGE_MODEL = dg.AssetKey(["ml", "identity_linkage_model"])
 SCORING_KEYS = {key for assets in SCORING_ASSETS for key in assets.keys}
