@@ -4,7 +4,6 @@ files into raw and checks them; when it succeeds, `build_after_load` builds what
 does the same two steps in one process."""
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import os
@@ -120,8 +119,9 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     parent has now is not the one recorded as its input); and everything downstream of those.
 
     An asset tagged REBUILDS_TAG is also rebuilt when never materialized or its code changed,
-    but otherwise goes by its own rule: dbt docs never, a model's training when new data reaches
-    it (the other rule) and `retrain_reason` finds it due.
+    but otherwise goes by its own rule: dbt docs never, a model's training when tonight's new
+    data reaches it (it is downstream of an out-of-date asset) and `retrain_reason` finds it
+    due; never on a night with nothing new, even when it became due since.
 
     This is what the Dagster UI shows as "unsynced". Raw assets version their data by the files
     they hold (sources.loader.table_state), so after a night with nothing new, nothing is.
@@ -131,7 +131,6 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     events = instance.get_latest_materialization_events(list(graph.materializable_asset_keys))
     tags = {key: event.asset_materialization.tags for key, event in events.items() if event}
 
-    @functools.cache
     def due(key: dg.AssetKey) -> bool:
         """Whether an asset is due once new data reached it: always, but by its own rule."""
         rule = rebuild_rule(graph, key)
@@ -146,13 +145,14 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
         node = graph.get(key)
         if node.code_version is not None and recorded.get(CODE_VERSION_TAG) != node.code_version:
             return True
-        new_inputs = any(
+        if rebuild_rule(graph, key) is not None:
+            return False  # only when tonight's new data reaches it (below), and it is due
+        return any(
             parent in tags
             and tags[parent].get(DATA_VERSION_TAG)
             != recorded.get(INPUT_DATA_VERSION_TAG + parent.to_user_string())
             for parent in node.parent_keys
         )
-        return new_inputs and due(key)
 
     roots = [key for key in keys if out_of_date(key)]
     if not roots:

@@ -294,6 +294,8 @@ def test_appended_nights_each_build_on_top_of_the_last(env, built, monkeypatch):
             newest_order = con.execute("select max(ordered_at) from staging.stg_ecommerce__orders")
             assert latest >= newest_order.fetchone()[0].date()  # the models moved on too
     assert orders[0] < orders[1] < orders[2]
+    # a model that became due (a failed drift check, the cadence) waits for new data
+    assert "Nothing new: no file loaded" in binesh(env, "run")
 
     with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         [build] = instance.get_runs(filters=dg.RunsFilter(job_name="build_warehouse"), limit=1)
