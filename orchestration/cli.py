@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="materialize every asset, also those already up to date with the landing zone "
         "and the code (by default a run loads new files, then builds what they changed)",
     )
+    run.add_argument(
+        "--full-identity",
+        action="store_true",
+        help="re-link every identity record, not only new and changed ones (customer ids stay "
+        "as they were), and rebuild what reads identity; the weekly_identity_re_resolution "
+        "schedule does this every Sunday",
+    )
     run.set_defaults(command=run_command, command_name="run")
 
     evaluate = commands.add_parser(
@@ -256,6 +263,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from orchestration.definitions import defs
     from orchestration.defs.automation import buildable_assets, out_of_date_assets, retrain_tags
+    from orchestration.defs.identity import FULL_RESOLUTION_TAGS, RE_RESOLUTION
 
     started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
@@ -267,15 +275,17 @@ def run_command(args: argparse.Namespace) -> int:
         # unbuilt fact to a selected dimension), which would fail on a fresh warehouse
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
     with DagsterInstance.get() as instance:
+        full_identity = args.full or args.full_identity
 
         def execute(keys):
             graph = defs.resolve_asset_graph()
+            tags = retrain_tags(graph, instance, keys or graph.materializable_asset_keys)
             return job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
                 run_config=run_config,
                 asset_selection=keys,
-                tags=retrain_tags(graph, instance, keys or graph.materializable_asset_keys),
+                tags=tags | (FULL_RESOLUTION_TAGS if full_identity else {}),
             )
 
         if selection is None and not (args.full or explicit_ml_cutoff(args)):
@@ -288,6 +298,8 @@ def run_command(args: argparse.Namespace) -> int:
             if result.success:
                 graph = defs.resolve_asset_graph()
                 selection = out_of_date_assets(graph, instance)
+                if args.full_identity:
+                    selection = sorted(set(selection) | RE_RESOLUTION.resolve(graph))
                 if not selection:
                     print(
                         f"\nNothing new: no file loaded, and all {len(buildable_assets(graph))} "

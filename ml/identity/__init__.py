@@ -2,7 +2,8 @@
 stable customer_id.
 
     from ml.identity import read_identity_inputs, resolve_identities, write_resolution
-    resolution = resolve_identities(*read_identity_inputs(con))   # dbt's identity inputs
+    previous = read_previous_resolution(con)                      # None before the first run
+    resolution = resolve_identities(*read_identity_inputs(con), previous=previous)
     write_resolution(con, resolution)                             # intermediate.identity_*
     evaluate_identity(con, "<landing>/_truth/identity.csv").format()
 
@@ -13,16 +14,23 @@ No Dagster here; orchestration/defs/identity.py runs it as an asset.
 """
 
 from ml.identity.evaluation import IdentityEvaluation, PairwiseScores, evaluate_identity
-from ml.identity.resolve import IdentityResolution, ResolutionSettings, resolve_identities
-from ml.identity.warehouse import read_identity_inputs, write_resolution
+from ml.identity.resolve import (
+    IdentityResolution,
+    PreviousResolution,
+    ResolutionSettings,
+    resolve_identities,
+)
+from ml.identity.warehouse import read_identity_inputs, read_previous_resolution, write_resolution
 
 __all__ = [
     "IdentityEvaluation",
     "IdentityResolution",
     "PairwiseScores",
+    "PreviousResolution",
     "ResolutionSettings",
     "evaluate_identity",
     "read_identity_inputs",
+    "read_previous_resolution",
     "resolve_identities",
     "write_resolution",
 ]

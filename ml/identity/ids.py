@@ -2,11 +2,14 @@
 numbers or cluster labels, so a rerun, or new records that do not touch a person, leave the
 person's id unchanged.
 
-The anchor is the cluster's earliest profile record (CRM contact, shop customer or lead, which
-carry their creation time in the source system), else its earliest interaction (ticket, survey
-response, review), else its earliest web device; ties go to the smaller record_id. Ids change
-only when the person itself changes: two clusters that merge keep the id of the earlier anchor,
-and the part of a split cluster that lost the anchor gets a new id.
+The anchor of a new cluster is its earliest profile record (CRM contact, shop customer or lead,
+which carry their creation time in the source system), else its earliest interaction (ticket,
+survey response, review), else its earliest web device; ties go to the smaller record_id. A
+cluster holding a record that anchored a customer before keeps that anchor, so a person's id
+survives new records (a ticket-only customer who opens a shop account, a late-delivered older
+contact) and a full re-resolution. Ids change only when the person itself changes: two
+customers that merge keep the id of the earlier anchor, and the part of a split cluster that
+lost the anchor gets a new id.
 """
 
 from __future__ import annotations
@@ -31,16 +34,18 @@ def anchors(
     kind_ranks: np.ndarray,
     recorded_at: np.ndarray,
     tiebreak: np.ndarray,
+    anchored_before: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per node, the node index of its cluster's anchor: the lowest kind rank (see
-    ANCHOR_KIND_ORDER), then the earliest recorded_at (datetime64, NaT last), then the lowest
-    tiebreak (the rank of the record_id)."""
+    """Per node, the node index of its cluster's anchor: a record `anchored_before` (bool per
+    node) first, then the lowest kind rank (see ANCHOR_KIND_ORDER), then the earliest
+    recorded_at (datetime64, NaT last), then the lowest tiebreak (the rank of the record_id)."""
     n = len(labels)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     times = recorded_at.astype("datetime64[us]").astype(np.int64)
     times = np.where(np.isnat(recorded_at), np.iinfo(np.int64).max, times)
-    order = np.lexsort((tiebreak, times, kind_ranks, labels))
+    new = np.ones(n, dtype=bool) if anchored_before is None else ~anchored_before
+    order = np.lexsort((tiebreak, times, kind_ranks, new, labels))
     first = np.ones(n, dtype=bool)
     first[1:] = labels[order][1:] != labels[order][:-1]
     anchor_of_label = np.empty(labels.max() + 1, dtype=np.int64)

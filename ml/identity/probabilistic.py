@@ -17,11 +17,13 @@ and counting them as evidence besides the names over-merges namesakes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -165,19 +167,42 @@ class ThresholdChoice:
     probability_two_random_records_match: float
 
 
+# What a linkage compared for each record: a digest of the model and of the record's comparison
+# columns. A later linkage with the same model re-scores only records whose digest is new.
+FINGERPRINT_SCHEMA = pa.schema([("record_id", pa.string()), ("link_fingerprint", pa.string())])
+
+
 @dataclass
 class Linkage:
     edges: pa.Table  # EDGE_SCHEMA: the links
     choice: ThresholdChoice | None  # None when there was nothing to train a model on
     scored_pairs: int
-    # The Splink model that scored the pairs (its settings with the trained m and u, and the
-    # columns it compares under MODEL_COLUMNS_KEY); None when there was nothing to train.
+    # The Splink model that scored the pairs (its settings with the trained m and u, the
+    # columns it compares under MODEL_COLUMNS_KEY and its threshold under MODEL_CHOICE_KEY);
+    # None when there was nothing to train.
     model: dict | None = None
+    # FINGERPRINT_SCHEMA: every linked record, for the next linkage with the same model
+    fingerprints: pa.Table = field(default_factory=FINGERPRINT_SCHEMA.empty_table)
+    # Records whose pairs were scored: all of them, or the new and changed ones (link_records'
+    # `previous`)
+    records_scored: int = 0
+
+
+@dataclass(frozen=True)
+class PreviousLinkage:
+    """What an earlier linkage found: its fingerprints (Linkage.fingerprints) and its links
+    (record_id_left, record_id_right, match_probability)."""
+
+    fingerprints: pa.Table
+    edges: pa.Table
 
 
 # Where a saved model lists the columns it was trained to compare: a model is reused only on
 # records that populate the same ones.
 MODEL_COLUMNS_KEY = "binesh_linked_columns"
+# Where a saved model keeps its decision rule: the threshold (and prior) chosen on the records
+# it was trained on, so that links scored on different nights mean the same.
+MODEL_CHOICE_KEY = "binesh_threshold_choice"
 
 
 def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb.DuckDBPyRelation:
@@ -236,11 +261,19 @@ def normalise_link_columns(con: duckdb.DuckDBPyConnection, table: str) -> duckdb
 
 
 def link_records(
-    records: pa.Table, settings: LinkageSettings | None = None, model: dict | None = None
+    records: pa.Table,
+    settings: LinkageSettings | None = None,
+    model: dict | None = None,
+    previous: PreviousLinkage | None = None,
 ) -> Linkage:
-    """The links of a Splink model, with the threshold it chose: `model` (a Linkage.model of
-    an earlier run) when it compares the columns these records populate, else a model trained
-    on `records` themselves.
+    """The links of a Splink model, with its threshold: `model` (train_linkage_model's, saved
+    from an earlier run) when it compares the columns these records populate, else a model
+    trained on `records` themselves, which chooses its threshold on them.
+
+    With a saved model and the `previous` linkage it made, only the records that are new or
+    changed since (their fingerprint) are scored, against each other and all the others
+    (Splink's predict_within and predict_between, for incremental linkage); the earlier links
+    between unchanged records stand. Term frequencies are counted on all the records.
 
     Runs in its own in-memory DuckDB, so Splink's working tables never reach the warehouse.
     """
@@ -248,21 +281,35 @@ def link_records(
     with _profiles(records, settings) as (con, available):
         if available is None:
             return Linkage(EDGE_SCHEMA.empty_table(), None, 0)
-        if model is None or model.get(MODEL_COLUMNS_KEY) != sorted(available):
-            linker = _trained_linker(con, available, settings)
-        else:
+        if model is not None and model.get(MODEL_COLUMNS_KEY) == sorted(available):
             linker = _saved_linker(con, model)
-        return _predict(con, linker, available, settings)
+        else:
+            linker = _trained_linker(con, available, settings)
+            model = _model_of(linker, available)
+        if MODEL_CHOICE_KEY in model:
+            choice = ThresholdChoice(**model[MODEL_CHOICE_KEY])
+            fingerprints = _fingerprints(con, model)
+            if previous is not None and _unchanged_records(con, previous) > 0:
+                kept = _score_new_records(con, linker, previous)
+                return _linkage(con, choice, model, fingerprints, kept)
+            _score_all(con, linker)
+        else:  # a model trained just now (or saved before models kept their threshold)
+            choice = choose_threshold(con, _score_all(con, linker), _all_pairs(con), settings)
+            model = {**model, MODEL_CHOICE_KEY: asdict(choice)}
+            fingerprints = _fingerprints(con, model)
+        return _linkage(con, choice, model, fingerprints, None)
 
 
 def train_linkage_model(records: pa.Table, settings: LinkageSettings | None = None) -> dict | None:
-    """The Splink model `link_records` would train on `records` (None: too few to train on),
-    to be saved and passed back to it on later runs."""
+    """The Splink model `link_records` would train on `records`, with the threshold it chooses
+    on them (None: too few to train on), to be saved and passed back to it on later runs."""
     settings = settings or LinkageSettings()
     with _profiles(records, settings) as (con, available):
         if available is None:
             return None
-        return _model_of(_trained_linker(con, available, settings), available)
+        linker = _trained_linker(con, available, settings)
+        choice = choose_threshold(con, _score_all(con, linker), _all_pairs(con), settings)
+        return {**_model_of(linker, available), MODEL_CHOICE_KEY: asdict(choice)}
 
 
 @contextmanager
@@ -295,7 +342,8 @@ def _model_of(linker: Linker, available: set[str]) -> dict:
 
 def _saved_linker(con: duckdb.DuckDBPyConnection, model: dict) -> Linker:
     frame = DuckDBAPI(con).register("profiles", dataset_display_name="profiles")
-    settings = {key: value for key, value in model.items() if key != MODEL_COLUMNS_KEY}
+    ours = (MODEL_COLUMNS_KEY, MODEL_CHOICE_KEY)
+    settings = {key: value for key, value in model.items() if key not in ours}
     return Linker(frame, settings, log_level=None)
 
 
@@ -341,50 +389,146 @@ def _trained_linker(
     return linker
 
 
-def _predict(
-    con: duckdb.DuckDBPyConnection,
-    linker: Linker,
-    available: set[str],
-    settings: LinkageSettings,
-) -> Linkage:
+def _score_all(con: duckdb.DuckDBPyConnection, linker: Linker) -> str:
+    """Table `scored_pairs` of every blocked pair of `profiles` (see _scored_pairs)."""
+    return _scored_pairs(con, linker, [linker.inference.predict().physical_name])
+
+
+def _scored_pairs(con: duckdb.DuckDBPyConnection, linker: Linker, predictions: list[str]) -> str:
+    """Table `scored_pairs` of Splink's `predictions` tables: each pair once, smaller record_id
+    left, with its Bayes factor without the prior (so that the prior can be re-estimated from
+    them). The threshold is a walk over running sums of them, which must come out the same on
+    every run of the same data: EM's multi-threaded sums leave the factors different in their
+    last bits (rounded away here), and sums of doubles depend on their order (fixed here, and
+    summed on one thread)."""
     prior = linker._settings_obj._probability_two_random_records_match
-    predictions = linker.inference.predict()
-    # Bayes factors without the prior, so that the prior can be re-estimated from them. The
-    # threshold is a walk over running sums of them, which must come out the same on every run
-    # of the same data: EM's multi-threaded sums leave the factors different in their last bits
-    # (rounded away here), and sums of doubles depend on their order (fixed here, and summed on
-    # one thread below).
+    pairs = " union all ".join(
+        f"select cast(record_id_l as varchar) as l, cast(record_id_r as varchar) as r, "
+        f"match_weight from {table}"
+        for table in predictions
+    )
     con.execute(
         f"""
-        create temp table scored_pairs as
+        create or replace temp table scored_pairs as
         select
-            cast(record_id_l as varchar) as record_id_left,
-            cast(record_id_r as varchar) as record_id_right,
-            round(cast(match_weight as double) - {math.log2(prior / (1 - prior))}, 6)
-                as log2_bayes_factor
-        from {predictions.physical_name}
+            least(l, r) as record_id_left,
+            greatest(l, r) as record_id_right,
+            round(cast(match_weight as double) - {_log2_odds(prior)}, 6) as log2_bayes_factor
+        from ({pairs})
         order by record_id_left, record_id_right
         """
     )
-    records = con.execute("select count(*) from profiles").fetchall()[0][0]
     con.execute("set threads = 1")
-    choice = choose_threshold(con, "scored_pairs", records * (records - 1) / 2, settings)
+    return "scored_pairs"
+
+
+def _all_pairs(con: duckdb.DuckDBPyConnection) -> float:
+    records = con.execute("select count(*) from profiles").fetchall()[0][0]
+    return records * (records - 1) / 2
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, model: dict) -> pa.Table:
+    """Table `fingerprints`: each profile's digest of the model and of its comparison values."""
+    digest = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    con.execute(
+        f"""
+        create or replace temp table fingerprints as
+        select record_id, md5('{digest}' || to_json(p)) as link_fingerprint
+        from profiles p
+        order by record_id
+        """
+    )
+    return con.sql("select * from fingerprints").to_arrow_table().cast(FINGERPRINT_SCHEMA)
+
+
+def _unchanged_records(con: duckdb.DuckDBPyConnection, previous: PreviousLinkage) -> int:
+    """Table `unchanged`: the records `previous` linked with the same fingerprint."""
+    con.register("previous_fingerprints", previous.fingerprints)
+    con.execute(
+        """
+        create or replace temp table unchanged as
+        select record_id from fingerprints
+        join previous_fingerprints using (record_id, link_fingerprint)
+        """
+    )
+    return con.execute("select count(*) from unchanged").fetchall()[0][0]
+
+
+def _score_new_records(
+    con: duckdb.DuckDBPyConnection, linker: Linker, previous: PreviousLinkage
+) -> str:
+    """Table `scored_pairs` of the pairs with a new or changed record, and table `kept_links`
+    of the previous links between two unchanged records."""
+    con.execute(
+        "create or replace temp table new_profiles as select * from profiles "
+        "where record_id not in (select record_id from unchanged)"
+    )
+    con.execute(
+        "create or replace temp table unchanged_profiles as select * from profiles "
+        "where record_id in (select record_id from unchanged)"
+    )
+    db = linker._db_api
+    new = db.register("new_profiles", dataset_display_name="new_profiles")
+    unchanged = db.register("unchanged_profiles", dataset_display_name="unchanged_profiles")
+    for column in linker._settings_obj._term_frequency_columns:
+        linker.table_management.compute_tf_table(column.unquote().name)
+    predictions = []
+    if con.execute("select count(*) from new_profiles").fetchall()[0][0]:
+        predictions = [
+            linker.inference.predict_within(new).physical_name,
+            linker.inference.predict_between(unchanged, new).physical_name,
+        ]
+    if predictions:
+        _scored_pairs(con, linker, predictions)
+    else:
+        con.execute(
+            "create or replace temp table scored_pairs (record_id_left varchar, "
+            "record_id_right varchar, log2_bayes_factor double)"
+        )
+    con.register("previous_links", previous.edges)
+    con.execute(
+        """
+        create or replace temp table kept_links as
+        select cast(record_id_left as varchar) as record_id_left,
+            cast(record_id_right as varchar) as record_id_right,
+            cast(match_probability as double) as match_probability
+        from previous_links
+        where record_id_left in (select record_id from unchanged)
+          and record_id_right in (select record_id from unchanged)
+        """
+    )
+    return "kept_links"
+
+
+def _linkage(
+    con: duckdb.DuckDBPyConnection,
+    choice: ThresholdChoice,
+    model: dict,
+    fingerprints: pa.Table,
+    kept: str | None,
+) -> Linkage:
+    """The links: scored pairs at or above the threshold, and the `kept` earlier ones."""
+    probability = _probability_sql(choice.probability_two_random_records_match)
+    scored = f"""
+        select record_id_left, record_id_right, {probability} as match_probability
+        from scored_pairs
+        where {probability} >= {choice.threshold}
+    """
+    if kept is not None:
+        scored += f" union all select * from {kept}"
     edges = con.sql(
         f"""
-        select
-            record_id_left,
-            record_id_right,
-            {_probability_sql(choice.probability_two_random_records_match)} as match_probability,
-            log2_bayes_factor + {_log2_odds(choice.probability_two_random_records_match)}
-                as match_weight
-        from scored_pairs
-        where {_probability_sql(choice.probability_two_random_records_match)}
-            >= {choice.threshold}
+        select record_id_left, record_id_right, match_probability,
+            log2(match_probability / greatest(1 - match_probability, 1e-300)) as match_weight
+        from ({scored})
         order by record_id_left, record_id_right
         """
     ).to_arrow_table()
-    scored = con.execute("select count(*) from scored_pairs").fetchall()[0][0]
-    return Linkage(edges.cast(EDGE_SCHEMA), choice, scored, _model_of(linker, available))
+    pairs = con.execute("select count(*) from scored_pairs").fetchall()[0][0]
+    records = fingerprints.num_rows
+    if kept is not None:
+        records -= con.execute("select count(*) from unchanged").fetchall()[0][0]
+    return Linkage(edges.cast(EDGE_SCHEMA), choice, pairs, model, fingerprints, records)
 
 
 def choose_threshold(

@@ -10,6 +10,10 @@
 4. Each component with at least one identifying record is a customer, its id derived from its
    anchor record (ids.py). Records that identify nobody (a device that never logged in, a
    ticket without email or customer) stay unresolved: no customer_id.
+
+Given the previous resolution, a cluster keeps the anchor (so the id) it had, and only the new
+and changed records are scored by the probabilistic model (incremental linkage); the rules of
+step 1 are joins over every record, cheap at any scale, and always run in full.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ from ml.identity.guards import (
 from ml.identity.ids import anchors, customer_id_for, kind_ranks
 from ml.identity.probabilistic import (
     EDGE_SCHEMA,
+    FINGERPRINT_SCHEMA,
     LINK_COLUMNS,
     MODEL_COLUMNS_KEY,
     Linkage,
     LinkageSettings,
+    PreviousLinkage,
     link_records,
     normalise_link_columns,
     train_linkage_model,
@@ -142,6 +148,8 @@ class IdentityResolution:
     links: pa.Table  # LINK_SCHEMA: every link considered, and whether the guard kept it
     oversized_clusters: pa.Table  # OVERSIZED_SCHEMA: components the size guard cut back
     shared_identifiers: pa.Table  # SHARED_SCHEMA: emails/phones found used by several people
+    # FINGERPRINT_SCHEMA: the records the probabilistic model linked, for the next run
+    linked_records: pa.Table = field(default_factory=FINGERPRINT_SCHEMA.empty_table)
     linkage: Linkage | None = None  # the probabilistic linker's links and chosen threshold
 
     def summary(self) -> dict[str, object]:
@@ -159,7 +167,20 @@ class IdentityResolution:
                 pc.not_equal(self.oversized_clusters["action"], "split")
             ).num_rows,
             "shared_identifiers": self.shared_identifiers.num_rows,
+            # all linkable records on a full resolution, the new and changed ones otherwise
+            "records_scored": self.linkage.records_scored if self.linkage else 0,
         }
+
+
+@dataclass(frozen=True)
+class PreviousResolution:
+    """What the last resolution left in the warehouse (warehouse.read_previous_resolution)."""
+
+    # record_ids that anchored a customer: a cluster holding one keeps it, and its customer_id
+    anchors: pa.Array
+    # its linkage, to score only new and changed records; None re-links every record (a full
+    # re-resolution, which still keeps the anchors)
+    linkage: PreviousLinkage | None
 
 
 def resolve_identities(
@@ -167,11 +188,13 @@ def resolve_identities(
     identifiers: pa.Table,
     settings: ResolutionSettings | None = None,
     linkage_model: dict | None = None,
+    previous: PreviousResolution | None = None,
 ) -> IdentityResolution:
     """Resolve `records` (int_identity__records: RECORD_COLUMNS plus any of LINK_COLUMNS) with
     their `identifiers` (int_identity__identifiers: IDENTIFIER_COLUMNS) into customers. The
     probabilistic links come from `linkage_model` (train_linkage_model on linkable_records,
-    saved from an earlier run) when it fits the records, else from a model trained on them."""
+    saved from an earlier run) when it fits the records, else from a model trained on them;
+    with the `previous` resolution, ids are kept and only new and changed records are scored."""
     settings = settings or ResolutionSettings()
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -182,9 +205,14 @@ def resolve_identities(
         _key_units(con)
         partition_shared_identifiers(con, settings.sharing)
         _identifier_edges(con)
-        linkage = _probabilistic_edges(con, records, settings, linkage_model)
+        linkage = _probabilistic_edges(
+            con, records, settings, linkage_model, previous.linkage if previous else None
+        )
+        con.register("previous_anchors", pa.table({"record_id": _anchor_ids(previous)}))
         resolution = _cluster(con, settings)
         resolution.linkage = linkage
+        if linkage is not None:
+            resolution.linked_records = linkage.fingerprints
         return resolution
     finally:
         con.close()
@@ -354,6 +382,7 @@ def _probabilistic_edges(
     records: pa.Table,
     settings: ResolutionSettings,
     model: dict | None,
+    previous: PreviousLinkage | None,
 ) -> Linkage | None:
     """Append Splink's links between linkable records to table `edges`; a link between units
     that look like two members of a household (guards.household_conflict) is kept as vetoed
@@ -361,7 +390,7 @@ def _probabilistic_edges(
     linkable = linkable_records(records)
     if linkable.num_rows == 0:
         return None
-    linkage = link_records(linkable, settings.linkage, model)
+    linkage = link_records(linkable, settings.linkage, model, previous)
     if linkage.edges.num_rows == 0:
         return linkage
     con.register("scored", linkage.edges.cast(EDGE_SCHEMA))
@@ -402,10 +431,17 @@ def _probabilistic_edges(
     return linkage
 
 
+def _anchor_ids(previous: PreviousResolution | None) -> pa.Array:
+    return pa.array([], pa.string()) if previous is None else previous.anchors.cast(pa.string())
+
+
 def _cluster(con: duckdb.DuckDBPyConnection, settings: ResolutionSettings) -> IdentityResolution:
     """Components of the kept links, the cluster-size guard, then one customer per cluster that
     holds an identifying record; every record gets its customer_id, rule and confidence."""
-    nodes = con.sql("select * from nodes order by node").to_arrow_table()
+    nodes = con.sql(
+        "select *, record_id in (select record_id from previous_anchors) as anchored_before "
+        "from nodes order by node"
+    ).to_arrow_table()
     edges = con.sql("select * from edges order by left_node, right_node, match_rule")
     edges = edges.to_arrow_table()
     n = nodes.num_rows
@@ -420,6 +456,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: ResolutionSettings) -> Id
     is_profile = np.array([kind == "profile" for kind in kind_names], dtype=bool)[kind_codes]
     recorded_at = nodes["recorded_at"].to_numpy(zero_copy_only=False).astype("datetime64[us]")
     tiebreak = np.arange(n)  # nodes are numbered in record_id order
+    anchored_before = nodes["anchored_before"].to_numpy(zero_copy_only=False).astype(bool)
 
     usable_edges = np.flatnonzero(~vetoed)
     guarded = guarded_components(
@@ -454,7 +491,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: ResolutionSettings) -> Id
         resolved_label[labels[identifying]] = True
         resolved = resolved_label[labels]
 
-    anchor = anchors(labels, kinds_rank, recorded_at, tiebreak)
+    anchor = anchors(labels, kinds_rank, recorded_at, tiebreak, anchored_before)
     record_ids = nodes["record_id"]
     customer_ids = _customer_ids(record_ids, anchor, resolved, settings.customer_id_prefix)
     is_anchor = resolved & (anchor == np.arange(n))
@@ -501,7 +538,12 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: ResolutionSettings) -> Id
         schema=LINK_SCHEMA,
     )
     oversized = _oversized_report(
-        guarded, left[usable_edges], is_profile, kinds_rank, recorded_at, record_ids, settings
+        guarded,
+        left[usable_edges],
+        is_profile,
+        (kinds_rank, recorded_at, tiebreak, anchored_before),
+        record_ids,
+        settings,
     )
     shared = con.sql("select * from shared_identifiers").to_arrow_table().cast(SHARED_SCHEMA)
     return IdentityResolution(clusters, links, oversized, shared)
@@ -525,15 +567,14 @@ def _customer_ids(
     return pa.array(ids[inverse] if len(anchor) else [], pa.string(), mask=~resolved)
 
 
-def _oversized_report(
-    guarded, left, is_profile, kinds_rank, recorded_at, record_ids, settings
-) -> pa.Table:
-    """One row per cluster that was over the cap before the guard cut it."""
+def _oversized_report(guarded, left, is_profile, anchor_order, record_ids, settings) -> pa.Table:
+    """One row per cluster that was over the cap before the guard cut it (`anchor_order`: the
+    per-node arguments of ids.anchors after the labels)."""
     original = guarded.original_labels
     over_labels = np.unique(original[guarded.oversized])
     if len(over_labels) == 0:
         return OVERSIZED_SCHEMA.empty_table()
-    original_anchor = anchors(original, kinds_rank, recorded_at, np.arange(len(original)))
+    original_anchor = anchors(original, *anchor_order)
     rows = []
     for label in over_labels:
         members = np.flatnonzero(original == label)

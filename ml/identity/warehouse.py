@@ -5,8 +5,13 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from ml.identity.probabilistic import LINK_COLUMNS
-from ml.identity.resolve import IDENTIFIER_COLUMNS, RECORD_COLUMNS, IdentityResolution
+from ml.identity.probabilistic import LINK_COLUMNS, PreviousLinkage
+from ml.identity.resolve import (
+    IDENTIFIER_COLUMNS,
+    RECORD_COLUMNS,
+    IdentityResolution,
+    PreviousResolution,
+)
 
 RECORDS_TABLE = "intermediate.int_identity__records"
 IDENTIFIERS_TABLE = "intermediate.int_identity__identifiers"
@@ -17,6 +22,7 @@ OUTPUT_TABLES = {
     "links": "identity_links",
     "oversized_clusters": "identity_oversized_clusters",
     "shared_identifiers": "identity_shared_identifiers",
+    "linked_records": "identity_linked_records",
 }
 
 
@@ -33,6 +39,34 @@ def read_identity_inputs(
         f"select {', '.join(IDENTIFIER_COLUMNS)} from {identifiers_table}"
     ).to_arrow_table()
     return records, identifiers
+
+
+def read_previous_resolution(
+    con: duckdb.DuckDBPyConnection, schema: str = "intermediate"
+) -> PreviousResolution | None:
+    """The anchors and the linkage `write_resolution` left in `schema`; None before the first."""
+    written = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    }
+    if OUTPUT_TABLES["clusters"] not in written:
+        return None
+    tables = {field: f"{schema}.{table}" for field, table in OUTPUT_TABLES.items()}
+    anchors = con.sql(
+        f"select record_id from {tables['clusters']} where is_anchor order by record_id"
+    ).to_arrow_table()["record_id"]
+    linkage = None
+    if set(OUTPUT_TABLES.values()) <= written:
+        linkage = PreviousLinkage(
+            fingerprints=con.sql(f"select * from {tables['linked_records']}").to_arrow_table(),
+            edges=con.sql(
+                f"select record_id_left, record_id_right, match_confidence as match_probability "
+                f"from {tables['links']} where match_rule = 'probabilistic'"
+            ).to_arrow_table(),
+        )
+    return PreviousResolution(anchors.combine_chunks(), linkage)
 
 
 def write_resolution(

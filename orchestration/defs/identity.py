@@ -1,12 +1,20 @@
 """Identity resolution: every record tied to the person behind it (ml/identity), between the dbt
 models that prepare its input (intermediate/identity) and the marts that read its answer."""
 
+import dataclasses
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from ml.identity.resolve import LINKAGE_MODEL_NAME, resolve_identities, train_identity_linkage
-from ml.identity.warehouse import OUTPUT_TABLES, read_identity_inputs, write_resolution
+from ml.identity.warehouse import (
+    OUTPUT_TABLES,
+    read_identity_inputs,
+    read_previous_resolution,
+    write_resolution,
+)
 from ml.pipeline.artifacts import ModelArtifact
+from orchestration.defs.automation import ON_CADENCE, ON_CODE_CHANGE, REBUILDS_TAG, WRITER_TAGS
 from orchestration.defs.ml import training_asset
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.project import code_version, python_files
@@ -57,7 +65,16 @@ DESCRIPTIONS = {
         "Emails and phone numbers found used by several people (a family address, a shop's "
         "phone), and whether they were split by person or ignored."
     ),
+    "linked_records": (
+        "The records the probabilistic model linked, each with a digest of the model and of its "
+        "compared values: the next run scores only records whose digest is new."
+    ),
 }
+
+# A run tag: identity_resolution re-links every record instead of only the new and changed ones
+# (the weekly schedule, `binesh run --full-identity` and `--full`). Ids stay as they were.
+IDENTITY_RESOLUTION_TAG = "binesh/identity_resolution"
+FULL_RESOLUTION_TAGS = {IDENTITY_RESOLUTION_TAG: "full"}
 
 
 @dg.multi_asset(
@@ -91,13 +108,19 @@ def identity_resolution(
     warehouse: DuckDBResource,
     identity_linkage_model: ModelArtifact,
 ):
+    full = context.run.tags.get(IDENTITY_RESOLUTION_TAG) == "full"
     with warehouse.get_connection() as con:
         records, identifiers = read_identity_inputs(con)
+        previous = read_previous_resolution(con)
+        if previous is not None and full:
+            previous = dataclasses.replace(previous, linkage=None)
         resolution = resolve_identities(
-            records, identifiers, linkage_model=identity_linkage_model.model
+            records, identifiers, linkage_model=identity_linkage_model.model, previous=previous
         )
         write_resolution(con, resolution)
     summary = resolution.summary()
+    incremental = previous is not None and previous.linkage is not None
+    summary["resolution"] = "incremental" if incremental else "full"
     context.log.info(f"identity resolution: {summary}")
     if summary["oversized_clusters"]:
         context.log.warning(
@@ -124,4 +147,35 @@ def identity_resolution(
     )
 
 
-defs = dg.Definitions(assets=[identity_linkage_model, identity_resolution])
+# What a full re-resolution rebuilds: identity and what reads it, but no model training (that
+# goes by its cadence) and no docs site.
+RE_RESOLUTION = (
+    dg.AssetSelection.assets(identity_resolution).downstream()
+    - dg.AssetSelection.tag(REBUILDS_TAG, ON_CADENCE)
+    - dg.AssetSelection.tag(REBUILDS_TAG, ON_CODE_CHANGE)
+)
+
+re_resolve_identities = dg.define_asset_job(
+    name="re_resolve_identities",
+    selection=RE_RESOLUTION,
+    description="Re-link every identity record with the current model (nights link only new "
+    "and changed records; customer ids stay as they were), then rebuild what reads identity.",
+    executor_def=dg.in_process_executor,
+    tags=WRITER_TAGS | FULL_RESOLUTION_TAGS,
+)
+
+weekly_identity_re_resolution = dg.ScheduleDefinition(
+    name="weekly_identity_re_resolution",
+    job=re_resolve_identities,
+    cron_schedule="0 4 * * 0",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every Sunday at 04:00 UTC, after the night's build: a full identity "
+    "re-resolution, so links between earlier records follow the data as it grows.",
+)
+
+defs = dg.Definitions(
+    assets=[identity_linkage_model, identity_resolution],
+    jobs=[re_resolve_identities],
+    schedules=[weekly_identity_re_resolution],
+)

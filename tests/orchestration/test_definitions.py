@@ -26,6 +26,7 @@ IDENTITY_KEYS = {
     "intermediate/identity_links",
     "intermediate/identity_oversized_clusters",
     "intermediate/identity_shared_identifiers",
+    "intermediate/identity_linked_records",
     "ml/identity_linkage_model",
     "marts/customer_identity_map",
     "marts/dim_customers",

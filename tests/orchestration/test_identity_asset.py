@@ -7,7 +7,11 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.identity import identity_linkage_model, identity_resolution
+from orchestration.defs.identity import (
+    FULL_RESOLUTION_TAGS,
+    identity_linkage_model,
+    identity_resolution,
+)
 from orchestration.defs.ml import ModelStore
 from tests.ml.identity.records import Records
 
@@ -29,8 +33,10 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
             "create table intermediate.int_identity__identifiers as select * from identifiers"
         )
 
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [identity_linkage_model, identity_resolution],
+        instance=instance,
         resources={
             "warehouse": DuckDBResource(database=str(warehouse)),
             "model_store": ModelStore(warehouse=str(warehouse)),
@@ -48,8 +54,10 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
         "intermediate/identity_links",
         "intermediate/identity_oversized_clusters",
         "intermediate/identity_shared_identifiers",
+        "intermediate/identity_linked_records",
     }
     clusters = materialized["intermediate/identity_clusters"]
+    assert clusters["resolution"].value == "full"  # nothing resolved before
     assert clusters["dagster/row_count"].value == 4
     assert clusters["customers"].value == 1
     assert clusters["unresolved_records"].value == 1
@@ -61,6 +69,33 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "no_oversized_customers" and check.passed
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute(
-            "select count(distinct customer_id) from intermediate.identity_clusters"
-        ).fetchall() == [(1,)]
+        [(customer_id,)] = con.execute(
+            "select distinct customer_id from intermediate.identity_clusters "
+            "where customer_id is not null"
+        ).fetchall()
+
+    # the next runs start from this one: incremental, unless a full re-resolution is asked for
+    # (the weekly schedule's run tag); either way the customer keeps its id
+    resources = {
+        "warehouse": DuckDBResource(database=str(warehouse)),
+        "model_store": ModelStore(warehouse=str(warehouse)),
+    }
+    for tags, resolution in (({}, "incremental"), (FULL_RESOLUTION_TAGS, "full")):
+        rerun = dg.materialize(
+            [identity_linkage_model, identity_resolution],
+            instance=instance,
+            resources=resources,
+            selection=dg.AssetSelection.assets(identity_resolution),
+            tags=tags,
+        )
+        [clusters] = [
+            event.materialization.metadata
+            for event in rerun.get_asset_materialization_events()
+            if event.asset_key.to_user_string() == "intermediate/identity_clusters"
+        ]
+        assert clusters["resolution"].value == resolution
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute(
+                "select distinct customer_id from intermediate.identity_clusters "
+                "where customer_id is not null"
+            ).fetchall() == [(customer_id,)]

@@ -13,6 +13,7 @@ from ml.identity.graph import components
 from ml.identity.probabilistic import (
     MODEL_COLUMNS_KEY,
     LinkageSettings,
+    PreviousLinkage,
     birth_date_levels,
     link_records,
     normalise_link_columns,
@@ -165,3 +166,40 @@ def test_a_saved_model_links_as_the_model_trained_on_the_records_does(fake_1000)
         set(model[MODEL_COLUMNS_KEY]) - {"city"}
     )
     assert train_linkage_model(records.slice(0, 20)) is None  # too few to train on
+
+
+def pairs(linkage) -> dict[tuple[str, str], float]:
+    edges = linkage.edges.to_pydict()
+    keys = zip(edges["record_id_left"], edges["record_id_right"], strict=True)
+    return dict(zip(keys, edges["match_probability"], strict=True))
+
+
+def test_new_records_are_scored_against_the_linked_ones_and_earlier_links_stand(fake_1000):
+    """Incremental linkage: with the saved model and the previous linkage, only the pairs with
+    a new record are scored, exactly as a full linkage scores them (term frequencies counted
+    on all records); the links between earlier records are the earlier ones."""
+    records = fake_1000.drop_columns(["cluster"])
+    earlier = records.slice(0, 700)
+    model = train_linkage_model(earlier)
+    before = link_records(earlier, model=model)
+    previous = PreviousLinkage(before.fingerprints, before.edges)
+    incremental = link_records(records, model=model, previous=previous)
+    full = link_records(records, model=model)
+
+    assert incremental.records_scored == 300 and full.records_scored == 1000
+    assert incremental.scored_pairs == 300 * 299 // 2 + 300 * 700  # fake_1000: all pairs
+    old = set(earlier["record_id"].to_pylist())
+    with_new = {pair: p for pair, p in pairs(full).items() if not set(pair) <= old}
+    assert with_new and pairs(incremental) == pairs(before) | with_new
+    assert incremental.fingerprints.equals(full.fingerprints)
+
+    changed = records.to_pylist()
+    changed[3]["first_name"] = "zebedee"  # an earlier record re-delivered with another name
+    assert any(changed[3]["record_id"] in pair for pair in pairs(incremental))
+    rescored = link_records(
+        pa.Table.from_pylist(changed, schema=records.schema),
+        model=model,
+        previous=PreviousLinkage(incremental.fingerprints, incremental.edges),
+    )
+    assert rescored.records_scored == 1
+    assert not any(changed[3]["record_id"] in pair for pair in pairs(rescored))

@@ -10,7 +10,7 @@ import pytest
 
 from ml.identity.guards import SharingSettings
 from ml.identity.ids import customer_id_for
-from ml.identity.resolve import ResolutionSettings, resolve_identities
+from ml.identity.resolve import PreviousResolution, ResolutionSettings, resolve_identities
 from tests.ml.identity.records import Records
 
 
@@ -170,6 +170,37 @@ def test_a_new_record_that_joins_an_existing_customer_keeps_its_id():
     after = by_record(resolve_identities(*records.tables()).clusters)
     assert after["support/tickets/T2"]["customer_id"] == before["crm/leads/L1"]["customer_id"]
     assert after["support/tickets/T2"]["match_rule"] == "email"
+
+
+def previous(resolution) -> PreviousResolution:
+    """What the warehouse keeps of a resolution for the next: its anchors (no linkage: these
+    records are too few for the probabilistic model)."""
+    clusters = resolution.clusters
+    return PreviousResolution(clusters.filter(clusters["is_anchor"])["record_id"], None)
+
+
+def test_a_customer_keeps_its_id_when_an_earlier_profile_joins_it():
+    """A ticket-only customer who then opens a shop account, dated before the ticket: resolved
+    from scratch the account would anchor the customer; resolved from the previous answer the
+    ticket stays its anchor and the customer keeps its id. Two customers that a new record
+    joins keep the id of the earlier anchor."""
+    records = Records()
+    records.add("tickets", "T1", day=9, email="ann@x.org")
+    records.add("tickets", "T2", day=12, email="bob@x.org")
+    first = resolve_identities(*records.tables())
+    ann = by_record(first.clusters)["support/tickets/T1"]["customer_id"]
+    bob = by_record(first.clusters)["support/tickets/T2"]["customer_id"]
+
+    records.add("customers", "100", day=3, first_name="Ann", last_name="Lee", email="ann@x.org")
+    from_scratch = by_record(resolve_identities(*records.tables()).clusters)
+    assert from_scratch["ecommerce/customers/100"]["customer_id"] != ann
+    grown = resolve_identities(*records.tables(), previous=previous(first))
+    assert by_record(grown.clusters)["ecommerce/customers/100"]["customer_id"] == ann
+
+    records.add("tickets", "T3", day=14, email="ann@x.org", phone="+44700")
+    records.add("tickets", "T4", day=14, email="bob@x.org", phone="+44700")
+    merged = by_record(resolve_identities(*records.tables(), previous=previous(grown)).clusters)
+    assert {merged[f"support/tickets/T{i}"]["customer_id"] for i in (1, 2, 3, 4)} <= {ann, bob}
 
 
 @pytest.mark.parametrize("max_people", [1])
