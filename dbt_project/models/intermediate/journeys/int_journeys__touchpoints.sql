@@ -8,8 +8,10 @@
 
     Incremental (delete+insert on touchpoint_id): rows that occurred within
     var('late_arrival_days') (3) of the latest touchpoint already built, or were loaded after the
-    previous build, are rebuilt. Web sessions of a rebuilt visitor can change key (a late event
-    merges two sessions); the pre-hook deletes session touchpoints whose session no longer exists.
+    previous build, are rebuilt. The pre-hook deletes every touchpoint whose source record no
+    longer yields it: a web session of a rebuilt visitor can change key (a late event merges two
+    sessions), and a re-delivered file can take a record back (any age) or change what it says
+    (an email opened becomes clicked). Its conditions mirror the CTEs below: keep them in step.
 #}
 {{
     config(
@@ -21,9 +23,65 @@
             {% if is_incremental() %}
             delete from {{ this }}
             where
-                touchpoint_type = 'web_session'
-                and source_record_id not in (
-                    select session_key from {{ ref('int_web__sessions') }}
+                (
+                    touchpoint_type = 'web_session' and source_record_id not in (
+                        select session_key from {{ ref('int_web__sessions') }}
+                        where session_started_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'email_open' and source_record_id not in (
+                        select message_id from {{ ref('stg_marketing__messages') }}
+                        where event_type = 'opened' and occurred_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'email_click' and source_record_id not in (
+                        select message_id from {{ ref('stg_marketing__messages') }}
+                        where event_type = 'clicked' and occurred_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'order' and source_record_id not in (
+                        select order_id from {{ ref('stg_ecommerce__orders') }}
+                        where order_id is not null and ordered_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'account_created' and source_record_id not in (
+                        select customer_id from {{ ref('stg_ecommerce__customers') }}
+                        where customer_id is not null and created_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'support_ticket' and source_record_id not in (
+                        select ticket_id from {{ ref('stg_support__tickets') }}
+                        where ticket_id is not null and created_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'survey_response' and source_record_id not in (
+                        select response_id from {{ ref('stg_surveys__responses') }}
+                        where response_id is not null and submitted_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'review' and source_record_id not in (
+                        select review_id from {{ ref('stg_feedback__reviews') }}
+                        where review_id is not null and posted_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'lead_created' and source_record_id not in (
+                        select lead_id from {{ ref('stg_crm__leads') }}
+                        where lead_id is not null and created_at is not null
+                    )
+                )
+                or (
+                    touchpoint_type = 'contact_created' and source_record_id not in (
+                        select contact_id from {{ ref('stg_crm__contacts') }}
+                        where contact_id is not null and created_at is not null
+                    )
                 )
             {% endif %}
         ",

@@ -10,10 +10,11 @@
 
     Incremental (delete+insert on visitor_key): a visitor is rebuilt whole, from all of its
     events, when any of its events occurred within var('late_arrival_days') (3) of the latest
-    session end already built, or was loaded after the previous build. Late events may merge or
-    split sessions, so a visitor's sessions are replaced together and an incremental build equals
-    a full refresh. The pre-hook deletes the sessions of visitors left without any event (a
-    re-delivered file took them back).
+    session end already built, or was loaded after the previous build, or when its built sessions
+    no longer account for its events (their count or latest load differs: a re-delivered file
+    took some back). Late events may merge or split sessions, so a visitor's sessions are
+    replaced together and an incremental build equals a full refresh. The pre-hook deletes the
+    sessions of visitors left without any event (a re-delivered file took them all back).
 #}
 {%- set visitor_key -%}
     case
@@ -96,6 +97,36 @@ scoped_events as (
                     (select max(events_loaded_at) from {{ this }}),
                     cast('1900-01-01' as timestamp)
                 )
+        )
+        or {{ visitor_key }} in (
+            select built.visitor_key
+            from (
+                select
+                    visitor_key,
+                    sum(event_count) as event_count,
+                    max(events_loaded_at) as loaded_at
+                from {{ this }}
+                group by visitor_key
+            ) as built
+            inner join (
+                select
+                    {{ visitor_key }} as visitor_key,
+                    event_count,
+                    loaded_at
+                from (
+                    select
+                        anonymous_id,
+                        keyed_customer_id,
+                        count(*) as event_count,
+                        max(loaded_at) as loaded_at
+                    from visitor_events
+                    group by anonymous_id, keyed_customer_id
+                ) as visitor_counts
+            ) as staged
+                on built.visitor_key = staged.visitor_key
+            where
+                built.event_count <> staged.event_count
+                or built.loaded_at <> staged.loaded_at
         )
     {% endif %}
 

@@ -1,0 +1,449 @@
+"""The nightly build equals a full rebuild of the same landing zone, table for table.
+
+A small simulation is built with `binesh run`, then a second delivery lands and is built with
+`binesh run` again, so the incremental models (staging events and messages, sessions,
+touchpoints) take their incremental path and every other model is rebuilt from what changed:
+  - append_days() adds days, whose files carry late-arriving events (dated before the first
+    build's last day);
+  - re-delivered files drop rows and change values of others, keys kept: a web events file
+    (page_url; it also drops every event of a device that visited on other days), a CRM
+    contacts file (last name, email), an ecommerce orders file (amount) and an email messages
+    file (rows dropped only);
+  - an orders file is emptied to its header (the documented way to retract a file's rows);
+  - a web events file is deleted from the landing zone (by design its rows stay in raw).
+A copy of that warehouse is then rebuilt with `dbt run --full-refresh` of the whole dbt project:
+raw data and the tables Python writes (identity, text insights, ML scores) are the same in both,
+only dbt differs. Every table of the marts schema (public marts and ML feature marts) and every
+dbt model of the other schemas, incremental ones included, must come out identical, row for row.
+The A/B p-values computed in SQL are checked against scipy on the same counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from scipy.stats import norm
+
+from sources.simulator import append_days, simulate
+from tests.tools import binesh, binesh_env
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+START_DATE, FIRST_DAYS, APPENDED_DAYS = date(2025, 3, 1), 20, 4
+# The public contract (docs: warehouse contract): the marts BI tools, tests and users query.
+PUBLIC_MARTS = {
+    "dim_customers",
+    "customer_identity_map",
+    "customer_360",
+    "fct_customer_touchpoints",
+    "fct_lifecycle_stages",
+    "journey_funnel",
+    "kpi_daily",
+    "kpi_monthly",
+    "cohort_retention",
+    "insight_sales_trends",
+    "insight_product_demand",
+    "insight_feedback",
+    "insight_channels",
+    "insight_interests",
+    "insight_loyalty",
+}
+INCREMENTAL_MODELS = {
+    "staging.stg_web__events",
+    "staging.stg_marketing__messages",
+    "intermediate.int_web__sessions",
+    "intermediate.int_journeys__touchpoints",
+}
+
+# The second delivery's changes to files the first build loaded.
+WEB_EVENTS = f"web/events/{START_DATE}.parquet"  # re-delivered: rows dropped, page_url changed
+CONTACTS = f"crm/contacts/{START_DATE}.csv"  # re-delivered: rows dropped, name/email changed
+REMOVED = f"web/events/{START_DATE + timedelta(days=9)}.parquet"  # deleted from the landing zone
+
+
+def run(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> str:
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def rows(warehouse: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select * from {table} order by all").fetchall()
+
+
+def same_value(left, right) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
+    return left == right
+
+
+def redeliver_without_first_rows(path: Path, rows: int = 25) -> None:
+    """A corrected export of an already loaded file: the same path, some rows gone."""
+    lines = path.read_text().splitlines(keepends=True)
+    assert len(lines) > rows
+    path.write_text("".join(lines[rows:]))
+
+
+def redeliver_parquet(
+    path: Path, drop: int, change: dict[str, str], count: int, drop_device: str | None = None
+) -> dict:
+    """Re-deliver a web events parquet file without its first `drop` rows nor any row of
+    `drop_device` (an anonymous_id), and with the `change` columns of the next `count` rows
+    rewritten (value + suffix); the keys (first column) dropped and the new values of the
+    changed rows by key."""
+    records = pq.read_table(path).to_pylist()
+    schema = pq.read_schema(path)
+    key = schema.names[0]
+    dropped = [
+        record
+        for index, record in enumerate(records)
+        if index < drop or record["anonymous_id"] == drop_device
+    ]
+    kept = [record for record in records if record not in dropped]
+    assert len(kept) > count
+    for record in kept[:count]:
+        for column, suffix in change.items():
+            record[column] = f"{record[column] or ''}{suffix}"
+    pq.write_table(pa.Table.from_pylist(kept, schema=schema), path)
+    return {
+        "dropped_device": drop_device,
+        "dropped": [record[key] for record in dropped],
+        "changed": {
+            record[key]: {column: record[column] for column in change} for record in kept[:count]
+        },
+    }
+
+
+def returning_device(landing: Path, file: str) -> str:
+    """Of the devices in web events `file` that also visited on other days, the one whose latest
+    other visit is the oldest. Dropping its rows from `file` changes its sessions, though none of
+    its remaining events is newly loaded or (likely) within the late-arrival window."""
+    latest_elsewhere: dict[str, str] = {}
+    for other in (landing / "web" / "events").glob("*.parquet"):
+        if other != landing / file:
+            for device in pq.read_table(other, columns=["anonymous_id"]).column(0).to_pylist():
+                if device is not None:
+                    latest_elsewhere[device] = max(latest_elsewhere.get(device, ""), other.stem)
+    devices = set(pq.read_table(landing / file, columns=["anonymous_id"]).column(0).to_pylist())
+    returning = devices & set(latest_elsewhere)
+    assert returning, f"no device of {file} visited on another day"
+    return min(returning, key=lambda device: (latest_elsewhere[device], device))
+
+
+def redeliver_csv(path: Path, drop: int, change: dict, count: int) -> dict:
+    """The same for a CSV file; `change` maps a column to a function of its old value. Rows
+    changed are well-formed ones (as many fields as the header)."""
+    with path.open(newline="") as handle:
+        header, *records = csv.reader(handle)
+    changed = [record for record in records[drop:] if len(record) == len(header)][:count]
+    assert len(records) > drop and len(changed) == count
+    for record in changed:
+        for column, new_value in change.items():
+            record[header.index(column)] = new_value(record[header.index(column)])
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(records[drop:])
+    return {
+        "dropped": [record[0] for record in records[:drop]],
+        "changed": {
+            record[0]: {column: record[header.index(column)] for column in change}
+            for record in changed
+        },
+    }
+
+
+def empty_to_header(path: Path) -> list[str]:
+    """Retract a CSV file's rows: re-deliver it with its header only. Returns the keys it had."""
+    with path.open(newline="") as handle:
+        header, *records = csv.reader(handle)
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow(header)
+    return [record[0] for record in records]
+
+
+def deliver_second_batch(landing: Path) -> dict:
+    """What lands after the first build (see the module's docstring); what it changed."""
+    loaded_orders = sorted(
+        (landing / "ecommerce" / "orders").glob("*.csv"),
+        key=lambda path: (-len(path.read_text().splitlines()), path.name),
+    )
+    append_days(landing, days=APPENDED_DAYS)
+    redelivered_orders, emptied_orders = loaded_orders[:2]
+    messages = (landing / "marketing" / "messages").glob("*.jsonl")
+    redeliver_without_first_rows(max(messages, key=lambda path: path.stat().st_size))
+    removed_rows = pq.read_table(landing / REMOVED).num_rows
+    (landing / REMOVED).unlink()
+    return {
+        "web_events": redeliver_parquet(
+            landing / WEB_EVENTS,
+            drop=10,
+            change={"page_url": "?corrected=1"},
+            count=5,
+            drop_device=returning_device(landing, WEB_EVENTS),
+        ),
+        "contacts": redeliver_csv(
+            landing / CONTACTS,
+            drop=3,
+            change={
+                "last_name": lambda name: f"{name}-Corrected",
+                "email": lambda email: f"corrected.{email}" if email else "corrected@example.com",
+            },
+            count=3,
+        ),
+        "orders_file": redelivered_orders.relative_to(landing).as_posix(),
+        "orders": redeliver_csv(
+            redelivered_orders,
+            drop=1,
+            change={"amount": lambda amount: f"{float(amount) + 10.25:.2f}"},
+            count=1,
+        ),
+        "emptied_file": emptied_orders.relative_to(landing).as_posix(),
+        "emptied": empty_to_header(emptied_orders),
+        "removed_rows": removed_rows,
+    }
+
+
+@pytest.fixture(scope="module")
+def warehouses(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("incremental")
+    landing = root / "landing"
+    incremental = root / "incremental.duckdb"
+    env = binesh_env(root, BINESH_WAREHOUSE=str(incremental))
+
+    simulate(landing, customers=250, days=FIRST_DAYS, seed=11, start_date=START_DATE)
+    binesh(env, "run")
+    first_build_until = rows(
+        incremental, "(select max(session_ended_at) from intermediate.int_web__sessions)"
+    )[0][0]
+
+    second_delivery = deliver_second_batch(landing)
+    binesh(env, "run")
+
+    full_refresh = root / "full_refresh.duckdb"
+    shutil.copy(incremental, full_refresh)
+    target = root / "dbt_target"
+    run(
+        [DBT, "run", "--full-refresh", "--profiles-dir", "."]
+        + ["--target-path", str(target), "--log-path", str(root / "dbt_logs")],
+        dict(env, BINESH_WAREHOUSE=str(full_refresh)),
+        cwd=DBT_PROJECT_DIR,
+    )
+    manifest = json.loads((target / "manifest.json").read_text())
+    dbt_models = {
+        f"{node['schema']}.{node['alias']}": node["config"]["materialized"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "binesh"
+    }
+    return {
+        "landing": landing,
+        "incremental": incremental,
+        "full_refresh": full_refresh,
+        "first_build_until": first_build_until,
+        "dbt_models": dbt_models,
+        "second_delivery": second_delivery,
+    }
+
+
+def tables_in(warehouse: Path, schema: str) -> set[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            f"{schema}.{name}"
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [schema],
+            ).fetchall()
+        }
+
+
+def test_the_appended_days_bring_late_events(warehouses):
+    """Otherwise the comparison would not exercise the late-arrival window."""
+    appended_from = (START_DATE + timedelta(days=FIRST_DAYS)).isoformat()
+    with (warehouses["landing"] / "_truth" / "noise.csv").open() as handle:
+        late = [
+            row
+            for row in csv.DictReader(handle)
+            if row["kind"] == "late_arriving"
+            and row["file"].startswith("web/events/")
+            and Path(row["file"]).stem >= appended_from
+        ]
+    assert late, "the appended days delivered no late web events"
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        sessions_after = con.execute(
+            "select count(*) from intermediate.int_web__sessions where session_started_at > ?",
+            [warehouses["first_build_until"]],
+        ).fetchone()[0]
+    assert sessions_after > 0
+
+
+def test_every_mart_and_model_is_compared(warehouses):
+    """The compared tables come from the warehouse and dbt's manifest, not from a list here:
+    a new mart is compared without anyone adding it."""
+    marts = tables_in(warehouses["incremental"], "marts")
+    assert {f"marts.{name}" for name in PUBLIC_MARTS} <= marts
+    assert any(table.startswith("marts.ml_") for table in marts)
+    incremental = {
+        table
+        for table, materialized in warehouses["dbt_models"].items()
+        if materialized == "incremental"
+    }
+    assert incremental == INCREMENTAL_MODELS
+    assert tables_in(warehouses["full_refresh"], "marts") == marts
+
+
+def test_incremental_build_equals_full_refresh(warehouses):
+    """Every mart and dbt model, row for row: floats to 1e-9, everything else exactly."""
+    tables = sorted(tables_in(warehouses["incremental"], "marts") | set(warehouses["dbt_models"]))
+    differences = []
+    with (
+        duckdb.connect(str(warehouses["incremental"]), read_only=True) as incremental_con,
+        duckdb.connect(str(warehouses["full_refresh"]), read_only=True) as full_refresh_con,
+    ):
+        for table in tables:
+            built = []
+            for con in (incremental_con, full_refresh_con):
+                result = con.execute(f"select * from {table} order by all")
+                built.append(([column[0] for column in result.description], result.fetchall()))
+            (columns, incremental), (full_refresh_columns, full_refresh) = built
+            if columns != full_refresh_columns:
+                differences.append(f"{table}: columns {columns} != {full_refresh_columns}")
+            elif len(incremental) != len(full_refresh):
+                differences.append(
+                    f"{table}: {len(incremental)} rows built incrementally,"
+                    f" {len(full_refresh)} by the full refresh"
+                )
+            else:
+                for left, right in zip(incremental, full_refresh, strict=True):
+                    if not all(map(same_value, left, right)):
+                        differences.append(f"{table}: {left} != {right}")
+                        break
+        for table in PUBLIC_MARTS:
+            assert incremental_con.execute(f"select count(*) from marts.{table}").fetchone()[0], (
+                f"marts.{table} is empty"
+            )
+    assert not differences, "\n".join(differences)
+
+
+def test_redelivered_files_replace_their_rows(warehouses):
+    """The dropped rows are gone from staging and the changed values are staged."""
+    delivery = warehouses["second_delivery"]
+    checks = [
+        ("web__events", "stg_web__events", "event_id", WEB_EVENTS, delivery["web_events"]),
+        ("crm__contacts", "stg_crm__contacts", "contact_id", CONTACTS, delivery["contacts"]),
+        (
+            "ecommerce__orders",
+            "stg_ecommerce__orders",
+            "order_id",
+            delivery["orders_file"],
+            delivery["orders"],
+        ),
+    ]
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        for raw, staged, key, file, redelivered in checks:
+            dropped = redelivered["dropped"]
+            assert dropped
+            still_raw = con.execute(
+                f"select {key} from raw.{raw} where {key} in (select unnest(?))", [dropped]
+            ).fetchall()
+            gone = [k for k in dropped if k not in {found for (found,) in still_raw}]
+            assert gone, f"every dropped {key} of {file} is delivered by another file too"
+            assert not con.execute(
+                f"select {key} from staging.{staged} where {key} in (select unnest(?))", [gone]
+            ).fetchall(), f"rows dropped from {file} are still in staging.{staged}"
+            for changed_key, values in redelivered["changed"].items():
+                for column, value in values.items():
+                    staged_column = "email_raw" if column == "email" else column
+                    staged_value = con.execute(
+                        f"select cast({staged_column} as varchar) from staging.{staged}"
+                        f" where {key} = ? and _source_file = ?",
+                        [changed_key, file],
+                    ).fetchone()
+                    assert staged_value is not None, f"{changed_key} of {file} is not staged"
+                    assert staged_value[0] is not None and (
+                        staged_value[0] == value or same_value(float(staged_value[0]), float(value))
+                    ), f"{staged}.{column} of {changed_key}: {staged_value[0]} != {value}"
+        # the device whose every event the web events file dropped still visits on other days
+        device = delivery["web_events"]["dropped_device"]
+        assert con.execute(
+            "select count(*) from intermediate.int_web__sessions where anonymous_id = ?", [device]
+        ).fetchone()[0]
+
+
+def test_a_file_emptied_to_its_header_retracts_its_rows(warehouses):
+    """Its rows are gone from raw, and from staging the orders no other file delivers."""
+    file, orders = (warehouses["second_delivery"][key] for key in ("emptied_file", "emptied"))
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        raw, staged, retracted, still_staged, status = con.execute(
+            "with retracted as (select unnest(?) as order_id"
+            " except select order_id from raw.ecommerce__orders)"
+            " select (select count(*) from raw.ecommerce__orders where _source_file = ?),"
+            " (select count(*) from staging.stg_ecommerce__orders where _source_file = ?),"
+            " (select count(*) from retracted),"
+            " (select count(*) from staging.stg_ecommerce__orders"
+            "  where order_id in (select order_id from retracted)),"
+            " (select status from audit.load_log where source_file = ?"
+            "  and superseded_at is null)",
+            [orders, file, file, file],
+        ).fetchone()
+    assert (raw, staged, still_staged, status) == (0, 0, 0, "empty")
+    assert retracted > 0, f"every order of {file} is delivered by another file too"
+
+
+def test_a_file_removed_from_the_landing_zone_keeps_its_rows(warehouses):
+    assert not (warehouses["landing"] / REMOVED).exists()
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        raw, staged = con.execute(
+            "select (select count(*) from raw.web__events where _source_file = ?),"
+            " (select count(*) from staging.stg_web__events where _source_file = ?)",
+            [REMOVED, REMOVED],
+        ).fetchone()
+    assert raw == warehouses["second_delivery"]["removed_rows"]
+    assert staged > 0
+
+
+def test_attribution_credits_sum_to_one(warehouses):
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        worst = con.execute(
+            "select max(abs(total - 1)) from ("
+            " select sum(credit) as total from marts.fct_order_attribution"
+            " group by order_id, attribution_model)"
+        ).fetchone()[0]
+    assert worst < 1e-9
+
+
+def test_ab_test_p_values_match_scipy(warehouses):
+    with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
+        results = con.execute(
+            "select variant.delivered, variant.opens, control.delivered, control.opens,"
+            " variant.open_rate_p_value"
+            " from marts.campaign_ab_results as variant"
+            " inner join marts.campaign_ab_results as control"
+            " on variant.control_campaign_id = control.campaign_id"
+        ).fetchall()
+    compared = 0
+    for trials_b, successes_b, trials_a, successes_a, p_value in results:
+        pooled = (successes_a + successes_b) / (trials_a + trials_b)
+        if pooled in (0, 1):
+            assert p_value is None
+            continue
+        standard_error = math.sqrt(pooled * (1 - pooled) * (1 / trials_a + 1 / trials_b))
+        z = (successes_b / trials_b - successes_a / trials_a) / standard_error
+        assert p_value == pytest.approx(2 * norm.sf(abs(z)), abs=1e-6)
+        compared += 1
+    assert compared > 0
