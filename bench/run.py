@@ -58,9 +58,9 @@ def warehouse_counts(warehouse: Path) -> dict[str, int]:
         return {schema: rows for schema, _, rows in rows_per_layer(con)}
 
 
-def step_seconds(dagster_home: Path) -> dict[str, float]:
-    """Raw-load and transform (dbt and Python model steps) time of the latest `binesh run`
-    (its load run and its build run), from Dagster's own step statistics."""
+def steps_of_last_run(dagster_home: Path) -> dict[str, float]:
+    """Seconds per Dagster step of the latest `binesh run` (its load run and its build run),
+    slowest first, from Dagster's own step statistics."""
     from dagster import DagsterInstance
 
     with DagsterInstance.from_config(str(dagster_home)) as instance:
@@ -68,10 +68,16 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
         if runs[0].job_name == "load_landing_zone" or runs[-1].job_name != "load_landing_zone":
             runs = runs[:1]  # a run that loaded nothing new, or one --full run
         stats = [step for run in runs for step in instance.get_run_step_stats(run.run_id)]
+    seconds = {step.step_key: round(step.end_time - step.start_time, 2) for step in stats}
+    return dict(sorted(seconds.items(), key=lambda item: -item[1]))
+
+
+def step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Raw-load and transform (dbt and Python model steps) time of the latest `binesh run`."""
     totals: dict[str, float] = {}
-    for step in stats:
-        kind = "raw_load" if step.step_key.startswith("raw__") else "transform"
-        totals[kind] = totals.get(kind, 0.0) + (step.end_time - step.start_time)
+    for step, seconds in steps_of_last_run(dagster_home).items():
+        kind = "raw_load" if step.startswith("raw__") else "transform"
+        totals[kind] = totals.get(kind, 0.0) + seconds
     return {kind: round(seconds, 2) for kind, seconds in totals.items()}
 
 
@@ -122,6 +128,7 @@ def bench_scale(
         stages.append(run_stage("rerun", run, env))
         run_stage("simulate one more day", [binesh, "simulate", "--append-days", "1"], env)
         stages.append(run_stage("append", run, env))
+        stages[-1]["steps_seconds"] = steps_of_last_run(dagster_home)  # where a night goes
     for stage in stages[1:]:
         stage["share_of_fresh_build"] = round(stage["seconds"] / stages[1]["seconds"], 3)
 

@@ -294,6 +294,23 @@ def test_identity_resolution_runs_between_its_dbt_inputs_and_the_marts(defs):
     assert defs.resolve_job_def("build_warehouse")
 
 
+def test_a_weekly_full_identity_re_resolution_rebuilds_what_reads_identity_but_no_model(defs):
+    schedule = defs.resolve_schedule_def("weekly_identity_re_resolution")
+    assert schedule.cron_schedule == "0 4 * * 0" and schedule.job_name == "re_resolve_identities"
+    job = defs.resolve_job_def("re_resolve_identities")
+    assert job.tags == {"binesh/warehouse": "writer", "binesh/identity_resolution": "full"}
+    assert job.executor_def.name == "in_process"
+    graph = defs.resolve_asset_graph()
+    rebuilt = job.asset_layer.executable_asset_keys
+    for key in (
+        "intermediate/identity_clusters",
+        "marts/customer_identity_map",
+        "marts/customer_360",
+    ):
+        assert dg.AssetKey.from_user_string(key) in rebuilt
+    assert not [key for key in rebuilt if rebuild_rule(graph, key) in (ON_CADENCE, ON_CODE_CHANGE)]
+
+
 def test_nights_load_then_build_what_is_out_of_date_in_one_process(defs):
     for name in ("build_warehouse", "load_landing_zone"):
         job = defs.resolve_job_def(name)
