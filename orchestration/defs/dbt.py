@@ -1,14 +1,17 @@
 """The dbt project (staging → intermediate → marts) as Dagster assets; dbt tests become checks."""
 
 import json
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     dbt_assets,
 )
@@ -47,6 +50,21 @@ MODELS_AFTER_ML = "source:ml+"
 TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+def discard_artifacts(invocation: DbtCliInvocation) -> None:
+    """Delete a successful dbt invocation's target folder (manifest, compiled SQL, dbt.log).
+    dagster-dbt gives every invocation a folder of its own and never removes it: about 30 MB a
+    night for the four dbt steps. A failed invocation's folder stays, for debugging."""
+    if invocation.is_successful():
+        shutil.rmtree(Path(invocation.project_dir, invocation.target_path), ignore_errors=True)
+
+
+def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, *args: str) -> Iterator:
+    """`dbt build` of the step's selection, its events streamed to Dagster."""
+    invocation = dbt.cli(["build", *args], context=context)
+    yield from invocation.stream()
+    discard_artifacts(invocation)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -55,7 +73,7 @@ TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     pool=WAREHOUSE_POOL,
 )
 def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from build(context, dbt)
 
 
 @dbt_assets(
@@ -68,10 +86,11 @@ def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: Db
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
 ):
-    build = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from with_kpi_trend_plot(context, build.stream(), warehouse)
-    if (error := build.get_error()) is not None:
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from with_kpi_trend_plot(context, invocation.stream(), warehouse)
+    if (error := invocation.get_error()) is not None:
         raise error
+    discard_artifacts(invocation)
 
 
 KPI_MONTHLY = dg.AssetKey(["marts", "kpi_monthly"])
@@ -139,7 +158,7 @@ class MLCutoffConfig(dg.Config):
 def ml_feature_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: MLCutoffConfig
 ):
-    yield from dbt.cli(["build", *config.dbt_arguments()], context=context).stream()
+    yield from build(context, dbt, *config.dbt_arguments())
 
 
 @dbt_assets(
@@ -150,7 +169,7 @@ def ml_feature_models(
     pool=WAREHOUSE_POOL,
 )
 def models_after_ml(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from build(context, dbt)
 
 
 defs = dg.Definitions(

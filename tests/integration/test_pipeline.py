@@ -65,6 +65,16 @@ def built(env) -> dict[str, int]:
     return snapshot(env["BINESH_WAREHOUSE"])
 
 
+def test_a_successful_build_leaves_no_dbt_target_folders_behind(env, built):
+    """dagster-dbt makes a target folder per dbt invocation and never removes it (30 MB a night
+    on the default simulation); a successful step's is deleted."""
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [build] = instance.get_runs(filters=dg.RunsFilter(job_name="build_warehouse"), limit=1)
+    assert build.status == dg.DagsterRunStatus.SUCCESS
+    target = PROJECT_ROOT / "dbt_project" / "target"
+    assert not list(target.glob(f"*-{build.run_id[:7]}-*"))
+
+
 def test_every_landing_table_reaches_raw_and_staging(built):
     for table in LANDING_TABLES:
         assert built[f"raw.{table.qualified_name}"] > 0, table.qualified_name
