@@ -88,6 +88,7 @@ def bi_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
     generated = dbt.cli(["docs", "generate", "--static"]).wait()
     docs = publish_dbt_docs(generated.target_path, dbt_docs_directory(Path(warehouse.database)))
+    dbt_models.discard_artifacts(generated)  # published: the page and its catalog are copied out
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(docs.page)),
