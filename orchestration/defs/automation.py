@@ -8,11 +8,16 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
 
 from ml.pipeline import cadence
 from orchestration.resources import LandingZone
+from sources.contract import LANDING_TABLES
+from sources.loader import file_changes, has_load_log
 
 # Runs carrying this tag queue behind each other (dagster.yaml: tag_concurrency_limits), so the
 # schedule, the sensor and a manual launch never fight over the DuckDB writer lock.
@@ -66,18 +71,71 @@ def landing_fingerprint(directory: Path) -> str:
     return digest.hexdigest()
 
 
+class LandingChanges(NamedTuple):
+    pending: int  # landing files new to the warehouse, or re-delivered with other content
+    removed: int  # files the warehouse holds rows of that have left the landing zone
+
+
+def landing_changes(database: str, landing_dir: Path) -> LandingChanges | None:
+    """How the landing zone differs from what the warehouse has loaded (sources.loader's
+    file_changes, every landing table), or None when the warehouse has loaded nothing yet (no
+    file, or no load log).
+
+    The sensor asks this on its first tick, when it has no fingerprint to compare with, so that
+    a Dagster UI opened on a built warehouse starts no load for nothing. The file is opened
+    read-only and only for the comparison; raises duckdb.Error when another process holds it
+    for writing.
+    """
+    if not Path(database).is_file():
+        return None
+    with duckdb.connect(database, read_only=True) as con:
+        if not has_load_log(con):
+            return None
+        changes = [file_changes(con, landing_dir, table) for table in LANDING_TABLES]
+    return LandingChanges(
+        pending=sum(len(change.pending) for change in changes),
+        removed=sum(len(change.removed) for change in changes),
+    )
+
+
+# A run tag of a load the sensor's first tick started: how the landing zone differed from
+# what the warehouse had loaded.
+LANDING_CHANGES_TAG = "binesh/landing_changes"
+
+
 @dg.sensor(
     job=load_landing_zone,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Load the landing zone when files land in, change in, or leave it.",
+    description="Load the landing zone when files land in, change in, or leave it (on its first "
+    "tick, when it has no fingerprint yet: when it differs from what the warehouse has loaded).",
 )
-def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZone):
+def landing_zone_sensor(
+    context: dg.SensorEvaluationContext, landing: LandingZone, warehouse: DuckDBResource
+):
+    # Taken before the comparison, so that a file landing during it changes the next tick's.
     fingerprint = landing_fingerprint(landing.directory)
     if fingerprint == context.cursor:
         return dg.SkipReason("no change in the landing zone")
+    tags = {}
+    if context.cursor is None:
+        # Not through warehouse.get_connection(): it retries a held lock for about 100 s.
+        try:
+            changes = landing_changes(warehouse.database, landing.directory)
+        except duckdb.Error as error:
+            return dg.SkipReason(
+                f"could not read the warehouse's load log ({str(error).splitlines()[0]}); "
+                "will look again next tick"
+            )
+        if changes is not None and not any(changes):
+            context.update_cursor(fingerprint)
+            return dg.SkipReason("the warehouse already holds every landing file")
+        if changes is not None:
+            tags[LANDING_CHANGES_TAG] = (
+                f"{changes.pending} file(s) new or changed, {changes.removed} removed"
+            )
     context.update_cursor(fingerprint)
-    return dg.RunRequest(run_key=fingerprint)
+    return dg.RunRequest(run_key=fingerprint, tags=tags)
 
 
 # Tags Dagster writes on every materialization (docs: "Asset versioning and caching").
