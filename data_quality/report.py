@@ -41,6 +41,7 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, directory: Path, run_id
         run=run_totals(con, run_id),
         layers=latest_results(con),
         history=failure_history(con),
+        acceptances=accepted_failures(con),
         quarantine=quarantine,
     )
     run_page = directory / "runs" / f"{run_id}.html"
@@ -48,6 +49,21 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, directory: Path, run_id
     latest = directory / "latest.html"
     shutil.copyfile(run_page, latest)
     return latest
+
+
+def accepted_failures(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Blocking failures people let through with `binesh accept`, newest first."""
+    accepted = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'audit' "
+        "and table_name = 'quality_acceptances'"
+    ).fetchall()[0][0]
+    if not accepted:
+        return []
+    columns = ("asset", "check_name", "accepted_by", "accepted_at", "reason", "accepted_through")
+    rows = con.execute(
+        f"select {', '.join(columns)} from audit.quality_acceptances order by accepted_at desc"
+    ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
@@ -199,7 +215,7 @@ nav a{margin-right:12px;color:#334e68}
 <div class="tile"><b>{{ quarantine.rows }}</b>rows in quarantine</div>
 </div>
 <nav>{% for layer in layers %}<a href="#{{ layer }}">{{ layer }}</a>{% endfor %}
-<a href="#quarantine">quarantine</a></nav>
+<a href="#accepted">accepted</a> <a href="#quarantine">quarantine</a></nav>
 <p>Each table shows the latest result of each of its checks; the chart counts failing rows per run
 (red: a blocking failure, amber: rows quarantined). Raw and staging checks validate the rows
 loaded since the last validation; mart checks the whole table.</p>
@@ -227,6 +243,18 @@ loaded since the last validation; mart checks the whole table.</p>
 <td class="samples">{{ r.checked_at.strftime("%Y-%m-%d %H:%M") }}</td></tr>
 {% endfor %}</table></section>
 {% endfor %}{% endfor %}
+<h2 id="accepted">Accepted failures</h2>
+{% if acceptances %}
+<p>Blocking failures a person let through with <code>binesh accept</code>, each for the rows
+loaded up to its time; later rows are judged as usual.</p>
+<section class="table"><table><tr><th>table</th><th>check</th><th>accepted by</th><th>when</th>
+<th>reason</th><th>rows loaded up to</th></tr>
+{% for a in acceptances %}
+<tr><td>{{ a.asset }}</td><td><code>{{ a.check_name }}</code></td><td>{{ a.accepted_by }}</td>
+<td class="samples">{{ a.accepted_at.strftime("%Y-%m-%d %H:%M") }}</td><td>{{ a.reason }}</td>
+<td class="samples">{{ a.accepted_through.strftime("%Y-%m-%d %H:%M:%S") }}</td></tr>
+{% endfor %}</table></section>
+{% else %}<p>None: no blocking failure has been accepted.</p>{% endif %}
 <h2 id="quarantine">Quarantine</h2>
 <p>{{ "{:,}".format(quarantine.rows) }} rows from {{ quarantine.files }} files wait in
 <code>audit.quarantine</code>. Re-deliver a corrected file under the same path and its rows

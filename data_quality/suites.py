@@ -272,9 +272,20 @@ def raw_suites(thresholds: Thresholds = THRESHOLDS, now: datetime | None = None)
                 "file_volume",
                 "rows_vs_baseline",
                 f"every new file has {t.volume_min_ratio:g}-{t.volume_max_ratio:g} times the "
-                f"median rows of the table's previous {t.volume_baseline_files} files",
+                f"median rows of the previous {t.volume_baseline_files} files delivered under "
+                "its name pattern (a quiet day, a small late file or a backfill warns)",
                 min_value=t.volume_min_ratio,
                 max_value=t.volume_max_ratio,
+                severity="warn",
+                frame=FILES,
+            )
+            rules.between(
+                "volume_collapse",
+                "recent_rows_vs_baseline",
+                f"the source has not collapsed: of the last {t.volume_collapse_files} files "
+                "delivered under a name pattern, at least one has "
+                f"{t.volume_min_ratio:g} times the median rows of the files before",
+                min_value=t.volume_min_ratio,
                 frame=FILES,
             )
         if event_column:
@@ -477,28 +488,48 @@ def freshness_sql(table: str, column: str) -> str:
 
 
 def volume_sql(t: Thresholds) -> str:
-    """New files of the table against the median rows of the files loaded before them."""
+    """New files of the table against the median rows of the files delivered before them under
+    the same name pattern (digits masked: `2025-01-09.csv` and `2025-01-10.csv` are one daily
+    feed, `late-orders-7.csv` another), and the largest of the pattern's last few files against
+    that median (a collapse lasts; a quiet day or a small late file does not)."""
     return f"""
         with files as (
-            select source_file, rows_landed, loaded_at
+            select source_file, rows_landed, loaded_at,
+                regexp_replace(source_file, '[0-9]', '#', 'g') as delivery_pattern
             from audit.load_log
             where source_table = $table and superseded_at is null
         ),
-        earlier as (
-            select rows_landed from files where loaded_at <= $watermark
-            order by loaded_at desc limit {t.volume_baseline_files}
+        recent as (
+            select *,
+                max(rows_landed) over (
+                    partition by delivery_pattern order by loaded_at, source_file
+                    rows between {t.volume_collapse_files - 1} preceding and current row
+                ) as recent_max_rows
+            from files
         ),
-        baseline as (select median(rows_landed) as median_rows, count(*) as files from earlier)
+        earlier as (
+            select delivery_pattern, rows_landed,
+                row_number() over (
+                    partition by delivery_pattern order by loaded_at desc, source_file desc
+                ) as recency
+            from files where loaded_at <= $watermark
+        ),
+        baseline as (
+            select delivery_pattern, median(rows_landed) as median_rows, count(*) as files
+            from earlier where recency <= {t.volume_baseline_files}
+            group by delivery_pattern
+        )
         select
-            files.source_file,
-            files.rows_landed,
+            recent.source_file,
+            recent.rows_landed,
             baseline.median_rows as baseline_median_rows,
-            files.rows_landed / baseline.median_rows as rows_vs_baseline
-        from files cross join baseline
-        where files.loaded_at > $watermark
+            recent.rows_landed / baseline.median_rows as rows_vs_baseline,
+            recent.recent_max_rows / baseline.median_rows as recent_rows_vs_baseline
+        from recent inner join baseline using (delivery_pattern)
+        where recent.loaded_at > $watermark
             and baseline.files >= {t.volume_baseline_min_files}
             and baseline.median_rows >= {t.volume_baseline_min_rows}
-        order by files.source_file
+        order by recent.source_file
     """
 
 

@@ -9,8 +9,9 @@ row per file version, and rows_landed = rows_loaded + rows_quarantined for every
 
 A file is identified by its path relative to the landing directory and its content hash: an
 unchanged file is skipped, a changed file at the same path is a re-delivery that replaces the
-rows (loaded and quarantined) of its earlier version. Each batch loads in one transaction, so a
-crash never leaves part of a file behind.
+rows (loaded and quarantined) of its earlier version, and a file removed from the landing zone
+takes its rows (loaded and quarantined) out of the warehouse with it. Each batch loads in one
+transaction, so a crash never leaves part of a file behind.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class TableLoad:
     files: list[FileLoad] = field(default_factory=list)
     files_unchanged: int = 0
     files_ignored: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)  # retracted: gone from the landing zone
     # A digest of the file versions the raw table now holds: the same files, the same digest
     # (the asset's data version, so that a night with nothing new leaves downstream up to date).
     state: str = ""
@@ -113,29 +115,82 @@ def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists raw.{table.qualified_name} ({', '.join(columns)})")
 
 
-def load_table(con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable) -> TableLoad:
-    """Load every new or changed file of `table` from the landing zone into raw."""
-    ensure_warehouse(con)
-    con.execute("set TimeZone = 'UTC'")
+@dataclass(frozen=True)
+class FileChanges:
+    """How a table's files in the landing zone differ from the file versions its raw rows
+    come from."""
+
+    pending: list[LandingFile]  # new, or re-delivered with other content
+    unchanged: int
+    removed: list[str]  # loaded earlier, no longer in the landing zone
+    ignored: list[str]  # not a format the loader reads
+
+    @property
+    def any(self) -> bool:
+        return bool(self.pending or self.removed)
+
+
+def file_changes(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable
+) -> FileChanges:
+    """Compare the landing zone with audit.load_log (by path and content hash); writes nothing,
+    so a read-only connection will do."""
     landing_dir = Path(landing_dir)
-    result = TableLoad(table=table.qualified_name)
     loadable, ignored = table_files(landing_dir, table)
-    result.files_ignored = [p.relative_to(landing_dir).as_posix() for p in ignored]
     current = dict(
         con.execute(
             "select source_file, content_hash from audit.load_log "
             "where source_table = ? and superseded_at is null",
             [table.qualified_name],
         ).fetchall()
+        if has_load_log(con)
+        else []
     )
-    pending = []
+    pending, unchanged = [], 0
     for path in loadable:
         file = landing_file(landing_dir, path)
-        if current.get(file.relative) == file.digest:
-            result.files_unchanged += 1
+        if current.pop(file.relative, None) == file.digest:
+            unchanged += 1
         else:
             pending.append(file)
-    for batch in batches(pending):
+    return FileChanges(
+        pending=pending,
+        unchanged=unchanged,
+        removed=sorted(current),
+        ignored=[p.relative_to(landing_dir).as_posix() for p in ignored],
+    )
+
+
+def has_load_log(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'audit' and table_name = 'load_log'"
+        ).fetchall()[0][0]
+    )
+
+
+def load_table(con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable) -> TableLoad:
+    """Load every new or changed file of `table` from the landing zone into raw, and retract the
+    rows of files removed from it."""
+    ensure_warehouse(con)
+    con.execute("set TimeZone = 'UTC'")
+    changes = file_changes(con, landing_dir, table)
+    result = TableLoad(
+        table=table.qualified_name,
+        files_unchanged=changes.unchanged,
+        files_ignored=changes.ignored,
+        files_removed=changes.removed,
+    )
+    if changes.removed:
+        con.execute("begin transaction")
+        try:
+            forget_files(con, table, changes.removed)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    for batch in batches(changes.pending):
         result.files.extend(load_batch(con, table, batch))
     result.state = table_state(con, table)
     return result
@@ -180,7 +235,7 @@ def load_batch(
         return record_unreadable(con, table, files[0], error)
     con.execute("begin transaction")
     try:
-        forget_files(con, table, files)
+        forget_files(con, table, [file.relative for file in files])
         outcomes = route_rows(con, table, files, present)
         con.execute("commit")
     except BaseException:
@@ -207,9 +262,9 @@ def read_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list
     return [c for c in columns if c not in ("_file", "_source_row")]
 
 
-def forget_files(con: duckdb.DuckDBPyConnection, table: LandingTable, files: list[LandingFile]):
-    """A re-delivered file replaces everything its earlier version brought."""
-    relatives = [file.relative for file in files]
+def forget_files(con: duckdb.DuckDBPyConnection, table: LandingTable, relatives: list[str]):
+    """Take out everything the current versions of these files brought: before a re-delivery
+    replaces them, or because they were removed from the landing zone."""
     con.execute(
         f"delete from raw.{table.qualified_name} where _source_file in (select unnest(?))",
         [relatives],
@@ -369,7 +424,7 @@ def record_unreadable(
     message = f"{file.format} file could not be read: {first_line(error)}"
     con.execute("begin transaction")
     try:
-        forget_files(con, table, [file])
+        forget_files(con, table, [file.relative])
         con.execute(
             "insert into audit.quarantine values (?, ?, ?, null, ?, null, now()::timestamp)",
             [file.load_id, table.qualified_name, file.relative, message],

@@ -32,6 +32,8 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
             total_rows = con.execute(f"select count(*) from raw.{table.qualified_name}").fetchone()[
                 0
             ]
+        for removed in load.files_removed:
+            context.log.info(f"{removed} left the landing zone: its rows were retracted")
         for ignored in load.files_ignored:
             context.log.warning(f"ignored {ignored}: not one of .csv, .parquet, .jsonl")
         for file in load.files:
@@ -47,6 +49,7 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
                 "files_loaded": len(load.files),
                 "files_unchanged": load.files_unchanged,
                 "files_ignored": len(load.files_ignored),
+                "files_removed": len(load.files_removed),
                 "rows_loaded": load.rows_loaded,
                 "rows_quarantined": load.rows_quarantined,
             },

@@ -243,7 +243,9 @@ def test_a_redelivered_file_replaces_its_quarantined_rows(tmp_path):
         assert con.execute("select count(*) from raw.ecommerce__orders").fetchone()[0] == 2
 
 
-def test_a_collapsed_file_fails_the_volume_check_and_names_the_file(tmp_path):
+def test_a_small_file_warns_and_a_collapsed_source_blocks_naming_the_file(tmp_path):
+    """One small daily file is a quiet day (warns); a differently named late file is judged
+    against its own pattern (none yet); three small daily files in a row are a collapse."""
     landing, table = tmp_path / "landing", landing_table("web__events")
     header = "event_id,occurred_at,event_type\n"
 
@@ -252,22 +254,31 @@ def test_a_collapsed_file_fails_the_volume_check_and_names_the_file(tmp_path):
             f"e{n}-{i},2025-01-{n:02d}T10:00:00Z,page_view\n" for i in range(rows)
         )
 
+    def volume_outcomes(run_id: str) -> dict:
+        load_table(con, landing, table)
+        outcomes = run_suites(con, suite_of(table.qualified_name), run_id)
+        return {o.check.name: o for o in outcomes if o.check.frame == "files"}
+
     for n in range(1, 9):
         land(landing, f"web/events/2025-01-{n:02d}.csv", day(n, 40))
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        load_table(con, landing, table)
-        first = run_suites(con, suite_of(table.qualified_name), "a")
-        assert [o.observed_value for o in first if o.check.name == "file_volume"] == [
-            "no files to judge yet"
-        ]
+        first = volume_outcomes("a")
+        assert first["file_volume"].observed_value == "no files to judge yet"
+
         land(landing, "web/events/2025-01-09.csv", day(9, 2))
-        load_table(con, landing, table)
-        [volume] = [
-            o for o in run_suites(con, suite_of(table.qualified_name), "b")
-            if o.check.name == "file_volume"
-        ]  # fmt: skip
-    assert volume.severity == "error"
-    assert "web/events/2025-01-09.csv (2 rows)" in volume.samples[0]
+        land(landing, "web/events/late-2025-01-08.csv", day(8, 1))
+        quiet = volume_outcomes("b")
+        assert quiet["file_volume"].severity == "warn"
+        assert quiet["file_volume"].failing_count == 1  # the late file has no baseline of its own
+        assert "web/events/2025-01-09.csv (2 rows)" in quiet["file_volume"].samples[0]
+        assert quiet["volume_collapse"].success
+
+        land(landing, "web/events/2025-01-10.csv", day(10, 3))
+        land(landing, "web/events/2025-01-11.csv", day(11, 1))
+        collapsed = volume_outcomes("c")
+    assert collapsed["volume_collapse"].severity == "error"
+    assert collapsed["volume_collapse"].failing_count == 1
+    assert "web/events/2025-01-11.csv (1 rows)" in collapsed["volume_collapse"].samples[0]
 
 
 @pytest.mark.parametrize(("unknown", "blocks"), [(3, False), (8, True)])

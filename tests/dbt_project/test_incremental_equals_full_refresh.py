@@ -10,7 +10,7 @@ touchpoints) take their incremental path and every other model is rebuilt from w
     contacts file (last name, email), an ecommerce orders file (amount) and an email messages
     file (rows dropped only);
   - an orders file is emptied to its header (the documented way to retract a file's rows);
-  - a web events file is deleted from the landing zone (by design its rows stay in raw).
+  - a web events file is deleted from the landing zone (its rows are retracted).
 A copy of that warehouse is then rebuilt with `dbt run --full-refresh` of the whole dbt project:
 raw data and the tables Python writes (identity, text insights, ML scores) are the same in both,
 only dbt differs. Every table of the marts schema (public marts and ML feature marts) and every
@@ -405,16 +405,18 @@ def test_a_file_emptied_to_its_header_retracts_its_rows(warehouses):
     assert retracted > 0, f"every order of {file} is delivered by another file too"
 
 
-def test_a_file_removed_from_the_landing_zone_keeps_its_rows(warehouses):
+def test_a_file_removed_from_the_landing_zone_takes_its_rows_with_it(warehouses):
     assert not (warehouses["landing"] / REMOVED).exists()
+    assert warehouses["second_delivery"]["removed_rows"] > 0
     with duckdb.connect(str(warehouses["incremental"]), read_only=True) as con:
-        raw, staged = con.execute(
+        raw, staged, logged = con.execute(
             "select (select count(*) from raw.web__events where _source_file = ?),"
-            " (select count(*) from staging.stg_web__events where _source_file = ?)",
-            [REMOVED, REMOVED],
-        ).fetchone()
-    assert raw == warehouses["second_delivery"]["removed_rows"]
-    assert staged > 0
+            " (select count(*) from staging.stg_web__events where _source_file = ?),"
+            " (select count(*) from audit.load_log"
+            "  where source_file = ? and superseded_at is null)",
+            [REMOVED, REMOVED, REMOVED],
+        ).fetchall()[0]
+    assert (raw, staged, logged) == (0, 0, 0)
 
 
 def test_attribution_credits_sum_to_one(warehouses):

@@ -139,27 +139,29 @@ QUALITY_CHECKS = {
     "raw/ecommerce__customers": "email_format date_of_birth_plausible created_at_plausible",
     "raw/ecommerce__orders": (
         "amount_not_negative discount_not_negative ordered_at_plausible channel_known "
-        "currency_code order_id_unique file_volume freshness"
+        "currency_code order_id_unique file_volume volume_collapse freshness"
     ),
     "raw/ecommerce__order_items": (
-        "quantity_positive unit_price_not_negative order_id_product_id_unique file_volume"
+        "quantity_positive unit_price_not_negative order_id_product_id_unique "
+        "file_volume volume_collapse"
     ),
     "raw/ecommerce__products": "price_not_negative",
     "raw/web__events": (
-        "occurred_at_plausible event_type_known event_id_unique file_volume freshness"
+        "occurred_at_plausible event_type_known event_id_unique "
+        "file_volume volume_collapse freshness"
     ),
     "raw/marketing__campaigns": "ends_after_start",
     "raw/marketing__messages": "occurred_at_plausible event_type_known message_id_unique freshness",
     "raw/support__tickets": (
         "csat_score_in_range queue_seconds_not_negative created_at_plausible "
-        "channel_known resolved_after_created file_volume freshness"
+        "channel_known resolved_after_created file_volume volume_collapse freshness"
     ),
     "raw/surveys__responses": (
         "nps_score_in_range csat_score_in_range submitted_at_plausible "
-        "survey_type_known response_id_unique file_volume freshness"
+        "survey_type_known response_id_unique file_volume volume_collapse freshness"
     ),
     "raw/feedback__reviews": (
-        "rating_in_range posted_at_plausible review_id_unique file_volume freshness"
+        "rating_in_range posted_at_plausible review_id_unique file_volume volume_collapse freshness"
     ),
     "staging/stg_crm__contacts": "email_normalises phone_normalises",
     "staging/stg_crm__leads": "email_normalises contact_coverage converted_after_created",
