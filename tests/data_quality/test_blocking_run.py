@@ -1,19 +1,24 @@
-"""`binesh run` executes the quality checks, and a blocking failure stops what is downstream.
+"""`binesh run` executes the quality checks, a blocking failure stops what is downstream, and
+every block has a way out.
 
 A small simulation is built by the CLI as `make run` would; then the survey export switches its
 NPS to a 0-100 scale: every row still parses and types (the loader takes it), but the raw suite
 sees an impossible score in every row, blocks, and the run says why. A corrected re-delivery of
-the file unblocks the next run.
+the file unblocks the next run, and so does removing the file. Then the web tracking delivers a
+quiet day (a warning) and two more days as small (a collapse: blocks), which a person accepts
+with `binesh accept`.
 """
 
 import subprocess
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from tests.tools import binesh_env, page_text, run_binesh, screenshot
+from tests.tools import binesh, binesh_env, page_text, run_binesh, screenshot
 
 pytestmark = pytest.mark.integration
 
@@ -106,3 +111,69 @@ def test_a_corrected_redelivery_unblocks_the_next_run(env, blocked_run):
         "select count(*) from audit.load_log where rows_landed <> rows_loaded + rows_quarantined",
     )
     assert unbalanced == [(0,)]
+
+
+def test_removing_the_offending_file_unblocks_the_next_run(env, blocked_run):
+    deliver(env, [85, 90, 100, 70, 40, 95, 60, 88, 77, 99])
+    assert run_binesh(env, "run").returncode == 1
+    (Path(env["BINESH_LANDING_DIR"]) / BAD_FILE).unlink()
+    unblocked = run_binesh(env, "run")
+    assert unblocked.returncode == 0, unblocked.stderr[-3000:]
+    from_file = f"where source_file = '{BAD_FILE}' and superseded_at is null"
+    assert query(env, f"select count(*) from audit.load_log {from_file}") == [(0,)]
+    assert query(
+        env, f"select count(*) from raw.surveys__responses where _source_file = '{BAD_FILE}'"
+    ) == [(0,)]  # fmt: skip
+    assert query(
+        env,
+        "select count(*) from staging.stg_surveys__responses where response_id like 'rescaled-%'",
+    ) == [(0,)]
+
+
+def latest(env: dict[str, str], check: str) -> tuple:
+    [row] = query(
+        env,
+        "select severity, message from audit.quality_results where asset = 'raw.web__events' "
+        f"and check_name = '{check}' order by checked_at desc limit 1",
+    )
+    return row
+
+
+def deliver_small_web_day(env: dict[str, str], day: str) -> None:
+    """A day of web tracking with two events, shaped like the simulator's daily files."""
+    events = Path(env["BINESH_LANDING_DIR"]) / "web" / "events"
+    template = pq.read_table(max(events.glob("*.parquet"))).slice(0, 2)
+    ids = pc.binary_join_element_wise(pc.cast(template["event_id"], "string"), f"-{day}", "")
+    column = template.schema.get_field_index("event_id")
+    pq.write_table(template.set_column(column, "event_id", ids), events / f"{day}.parquet")
+
+
+def test_a_quiet_day_warns_and_a_collapsed_feed_blocks_until_accepted(env, blocked_run):
+    deliver_small_web_day(env, "2025-02-15")
+    quiet = run_binesh(env, "run")
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert latest(env, "file_volume")[0] == "warn"
+
+    deliver_small_web_day(env, "2025-02-16")
+    deliver_small_web_day(env, "2025-02-17")
+    collapsed = run_binesh(env, "run")
+    assert collapsed.returncode == 1
+    assert "BLOCKING  raw.web__events: volume_collapse" in collapsed.stderr
+    assert "binesh accept raw.web__events volume_collapse --reason" in collapsed.stderr
+
+    said = binesh(
+        env, "accept", "raw.web__events", "volume_collapse",
+        "--reason", "tracking script broken for 3 days", "--by", "ops",
+    )  # fmt: skip
+    assert "The next `binesh run` lets them through" in said
+    accepted = run_binesh(env, "run")
+    assert accepted.returncode == 0, accepted.stderr[-3000:]
+    severity, message = latest(env, "volume_collapse")
+    assert severity == "warn" and "accepted by ops" in message
+    assert query(env, "select accepted_by, reason from audit.quality_acceptances") == [
+        ("ops", "tracking script broken for 3 days")
+    ]
+    report = Path(env["BINESH_WAREHOUSE"]).parent / "reports" / "quality" / "latest.html"
+    assert "tracking script broken for 3 days" in report.read_text(encoding="utf-8")
+    refused = run_binesh(env, "accept", "raw.web__events", "volume_collapse", "--reason", "x")
+    assert refused.returncode == 2 and "only a blocking failure" in refused.stderr
