@@ -33,6 +33,7 @@ LAYERS: tuple[Layer, ...] = ("raw", "staging", "marts")
 ROWS = "rows"  # the frame of a table's own rows; raw quarantine works on this frame only
 FILES = "files"  # raw: one row per newly loaded file, with its volume against the baseline
 FRESHNESS = "freshness"  # raw: one row, the table's latest event against the freshest source
+LOADS = "loads"  # raw: one row per newly loaded file version, with what the loader made of it
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,17 @@ def raw_suites(thresholds: Thresholds = THRESHOLDS, now: datetime | None = None)
             ROWS: f"select *{derived} from raw.{table} where _loaded_at > $watermark "
             "order by _load_id, _source_row"
         }
+        frames[LOADS] = LOADS_SQL
+        rules.add(
+            "file_loaded",
+            "ExpectColumnValuesToBeInSet",
+            "every new file loaded rows: none was unreadable, empty or wholly quarantined by "
+            "the loader (warns, naming the file)",
+            "warn",
+            column="outcome",
+            value_set=["loaded"],
+            frame=LOADS,
+        )
         if table in t.volume_tables:
             frames[FILES] = volume_sql(t)
             rules.between(
@@ -471,6 +483,22 @@ DATA_CLOCK_SQL = (
     )
     + ")"
 )
+
+
+LOADS_SQL = """
+    select
+        source_file,
+        rows_landed,
+        case
+            when status = 'unreadable' then 'unreadable: ' || message
+            when rows_landed = 0 then 'empty (no rows: its earlier version, if any, is retracted)'
+            when rows_loaded = 0 then 'every row quarantined: ' || coalesce(message, '')
+            else 'loaded'
+        end as outcome
+    from audit.load_log
+    where source_table = $table and superseded_at is null and loaded_at > $watermark
+    order by source_file
+"""
 
 
 def freshness_sql(table: str, column: str) -> str:

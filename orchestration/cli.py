@@ -610,6 +610,16 @@ def print_status(warehouse: Path, landing: Path) -> None:
         ).fetchone()[0]
         balance = f"{unbalanced} files do not balance" if unbalanced else "holds for every file"
         print(f"  accounting: {balance}")
+        nothing_loaded = con.execute(
+            "select source_file, status, rows_landed, coalesce(message, '') from audit.load_log "
+            "where superseded_at is null and rows_loaded = 0 order by source_file"
+        ).fetchall()
+        if nothing_loaded:
+            print(f"  {len(nothing_loaded)} current files loaded no rows:")
+            for file, status, landed, message in nothing_loaded:
+                why = "no rows" if status == "empty" else f"{landed:,} rows quarantined"
+                why = message[:120] if status == "unreadable" else why
+                print(f"    {file}  {status}: {why}")
         set_aside = current_set_aside_values(con)
         if set_aside:
             print(

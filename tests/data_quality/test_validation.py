@@ -320,3 +320,30 @@ def test_a_rule_on_a_table_not_built_yet_warns_and_judges_the_rows_next_time(tmp
         assert all(o.observed_value != "not judged" for o in outcomes)
         assert max(o.rows_checked for o in outcomes) == 1
         assert con.execute("select count(*) from audit.quality_watermarks").fetchone()[0] == 1
+
+
+def test_a_file_that_loaded_nothing_warns_naming_the_file(tmp_path):
+    """An unreadable file, an empty one and one whose every row the loader quarantined are each
+    a warning of the raw suite, not a line lost in the log."""
+    landing, table = tmp_path / "landing", landing_table("web__events")
+    header = "event_id,occurred_at,event_type\n"
+    land(landing, "web/events/2025-01-01.csv", header + "e1,2025-01-01T10:00:00Z,page_view\n")
+    land(landing, "web/events/2025-01-02.csv", header)
+    land(landing, "web/events/2025-01-03.csv", header + "e3,not a time,page_view\n")
+    (landing / "web/events/2025-01-04.parquet").write_bytes(b"not parquet at all")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_table(con, landing, table)
+        [loaded] = [
+            o for o in run_suites(con, suite_of(table.qualified_name), "a")
+            if o.check.name == "file_loaded"
+        ]  # fmt: skip
+        [again] = [
+            o for o in run_suites(con, suite_of(table.qualified_name), "b")
+            if o.check.name == "file_loaded"
+        ]  # fmt: skip
+    assert (loaded.severity, loaded.rows_checked, loaded.failing_count) == ("warn", 4, 3)
+    shown = "\n".join(loaded.samples)
+    assert 'outcome="empty' in shown and "2025-01-02.csv (0 rows)" in shown
+    assert "every row quarantined" in shown and "2025-01-03.csv (1 rows)" in shown
+    assert "unreadable: parquet file could not be read" in shown
+    assert again.success and again.observed_value == "no loads to judge yet"  # judged once

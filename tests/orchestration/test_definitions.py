@@ -380,7 +380,7 @@ def test_quality_suites_are_asset_checks_in_the_build_job(defs):
 
     expected = {
         f"{asset}:{name}" for asset, names in QUALITY_CHECKS.items() for name in names.split()
-    }
+    } | {f"{asset}:file_loaded" for asset in QUALITY_CHECKS if asset.startswith("raw/")}
     specs = [spec for checks in quality.defs.asset_checks for spec in checks.check_specs]
     assert {f"{spec.asset_key.to_user_string()}:{spec.name}" for spec in specs} == expected
     assert all(spec.blocking == (spec.asset_key.path[0] != "marts") for spec in specs)
