@@ -16,12 +16,17 @@ RULE_SQL = """regexp_replace(trim(unnest(string_split(reason, '; '))), '"[^"]*"'
 
 @dataclass(frozen=True)
 class QuarantineSummary:
+    """Quarantined rows (each one a row of a current file version: their count is the sum of
+    audit.load_log.rows_quarantined), and apart from them the files that could not be read at
+    all (one audit.quarantine record each, with no row)."""
+
     rows: int
     files: int
     by_table: list[dict]  # table, rows, files
     by_rule: list[dict]  # table, rule, rows
     by_file: list[dict]  # table, file, rows, first_row, reasons
     samples: list[dict]  # table, file, row, reason, original_row
+    unreadable_files: list[dict]  # table, file, reason
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -38,17 +43,19 @@ def summarise_quarantine(
         "select count(*) from duckdb_tables() where schema_name = 'audit' "
         "and table_name = 'quarantine'"
     ).fetchone()[0]:
-        return QuarantineSummary(0, 0, [], [], [], [])
-    where, parameters = ("where source_table = ?", [table]) if table else ("", [])
+        return QuarantineSummary(0, 0, [], [], [], [], [])
+    parameters = [table] if table else []
+    of_table = "source_table = ?" if table else "true"
+    where = f"where source_row is not null and {of_table}"
 
     def records(sql: str, extra: list | None = None) -> list[dict]:
         cursor = con.execute(sql, parameters + (extra or []))
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    rows, files = con.execute(
+    [(rows, files)] = con.execute(
         f"select count(*), count(distinct source_file) from audit.quarantine {where}", parameters
-    ).fetchone()
+    ).fetchall()
     by_table = records(
         f"""select source_table as table, count(*) as rows, count(distinct source_file) as files
         from audit.quarantine {where} group by 1 order by 2 desc, 1"""
@@ -74,4 +81,8 @@ def summarise_quarantine(
         order by 1, 2, 3""",
         [sample_rows],
     )
-    return QuarantineSummary(rows, files, by_table, by_rule, by_file, samples)
+    unreadable = records(
+        f"""select source_table as table, source_file as file, reason
+        from audit.quarantine where source_row is null and {of_table} order by 1, 2"""
+    )
+    return QuarantineSummary(rows, files, by_table, by_rule, by_file, samples, unreadable)

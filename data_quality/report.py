@@ -259,6 +259,11 @@ loaded up to its time; later rows are judged as usual.</p>
 <p>{{ "{:,}".format(quarantine.rows) }} rows from {{ quarantine.files }} files wait in
 <code>audit.quarantine</code>. Re-deliver a corrected file under the same path and its rows
 replace the quarantined ones. <code>binesh quarantine</code> lists them too.</p>
+{% if quarantine.unreadable_files %}
+<p class="failed">{{ quarantine.unreadable_files | length }} files could not be read at all:</p>
+<ul>{% for f in quarantine.unreadable_files %}<li><code>{{ f.file }}</code> — {{ f.reason }}</li>
+{% endfor %}</ul>
+{% endif %}
 {% for t in quarantine.by_table %}
 <section class="table"><h3>{{ t.table }} <span class="badge warned">{{ "{:,}".format(t.rows) }}
  rows · {{ t.files }} files</span> <a href="quarantine/{{ t.table }}.csv">all rows (CSV)</a></h3>

@@ -310,6 +310,7 @@ def run_command(args: argparse.Namespace) -> int:
             result = load.execute_in_process(
                 instance=instance, raise_on_error=False, run_config=QUIET_LOGS
             )
+            print_load_summary(result)
             if result.success:
                 graph = defs.resolve_asset_graph()
                 selection = out_of_date_assets(graph, instance)
@@ -403,6 +404,21 @@ def print_outputs(warehouse: Path) -> None:
     print(f"  {'Dagster UI':<16} `make ui`, then http://127.0.0.1:3000")
 
 
+def print_load_summary(result) -> None:
+    """What the load run's raw assets did, from their materializations: the loader's own
+    counts, the same as its audit.load_log rows."""
+    totals = dict.fromkeys(("files_loaded", "files_removed", "rows_loaded", "rows_quarantined"), 0)
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        for name in totals:
+            totals[name] += metadata[name].value if name in metadata else 0
+    print(
+        f"\nLoaded {totals['files_loaded']:,} new or re-delivered files: "
+        f"{totals['rows_loaded']:,} rows loaded, {totals['rows_quarantined']:,} quarantined by the "
+        f"loader; {totals['files_removed']:,} removed files retracted"
+    )
+
+
 def print_quality_summary(warehouse: Path, run_id: str) -> None:
     """The run's quality checks in one line, every blocking failure in full, the report path."""
     from data_quality.report import run_totals
@@ -420,14 +436,15 @@ def print_quality_summary(warehouse: Path, run_id: str) -> None:
         ).fetchall()
     print(
         f"\nQuality checks: {totals['passed']} passed, {totals['warned']} warned, "
-        f"{totals['failed']} failed; {totals['quarantined']:,} rows quarantined this run"
+        f"{totals['failed']} failed; {totals['quarantined']:,} rows quarantined by row-level "
+        "checks this run"
     )
     for (message,) in failures:
         print(f"  BLOCKING  {message}", file=sys.stderr)
     if failures:
         print(
-            "  Downstream assets were skipped. Fix and re-deliver the file(s), or change the "
-            "bound in data_quality/thresholds.py; failed increments are checked again next run.",
+            "  Downstream assets were skipped; failed increments are checked again next run. "
+            "Each message above says how to go on (re-deliver, remove or accept).",
             file=sys.stderr,
         )
         print(f"Quality report  {quality_report_directory(warehouse) / 'latest.html'}")
@@ -445,7 +462,14 @@ def quarantine_command(args: argparse.Namespace) -> int:
         print(json.dumps(summary.as_dict(), indent=2, default=str, ensure_ascii=False))
         return 0
     scope = f"raw.{args.table}" if args.table else "all tables"
-    print(f"{summary.rows:,} quarantined rows from {summary.files:,} files ({scope})")
+    print(
+        f"{summary.rows:,} quarantined rows from {summary.files:,} files ({scope}; the "
+        "current version of each file, as `binesh status` counts them)"
+    )
+    if summary.unreadable_files:
+        print(f"{len(summary.unreadable_files)} files could not be read at all (no rows):")
+        for entry in summary.unreadable_files:
+            print(f"  {entry['file']}: {entry['reason']}")
     if not summary.rows:
         return 0
     print(f"\n  {'table':<26} {'rows':>8} {'files':>6}")

@@ -118,7 +118,10 @@ def test_the_report_is_one_offline_page_with_the_quarantine(simulated):
 
 def test_binesh_quarantine_summarises_by_table_file_and_rule(simulated, capsys, tmp_path):
     con, _, root = simulated
-    expected = con.execute("select count(*) from audit.quarantine").fetchone()[0]
+    [(expected,)] = con.execute(  # what `binesh status` shows: the load log's own accounting
+        "select sum(rows_quarantined) from audit.load_log where superseded_at is null"
+    ).fetchall()
+    assert expected > 0
     con.execute("checkpoint")
     copy = tmp_path / "copy.duckdb"  # the CLI opens a warehouse read-only, in its own right
     shutil.copy(root / "warehouse.duckdb", copy)
@@ -341,6 +344,13 @@ def test_a_file_that_loaded_nothing_warns_naming_the_file(tmp_path):
             o for o in run_suites(con, suite_of(table.qualified_name), "b")
             if o.check.name == "file_loaded"
         ]  # fmt: skip
+        summary = summarise_quarantine(con)
+        [(quarantined,)] = con.execute(
+            "select sum(rows_quarantined) from audit.load_log where superseded_at is null"
+        ).fetchall()
+    # the quarantine's count of rows is the load log's; the unreadable file is listed apart
+    assert summary.rows == quarantined == 1
+    assert [f["file"] for f in summary.unreadable_files] == ["web/events/2025-01-04.parquet"]
     assert (loaded.severity, loaded.rows_checked, loaded.failing_count) == ("warn", 4, 3)
     shown = "\n".join(loaded.samples)
     assert 'outcome="empty' in shown and "2025-01-02.csv (0 rows)" in shown
