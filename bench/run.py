@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.cli import rows_per_layer
+from orchestration.status import rows_per_layer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="binesh", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"binesh {version('binesh')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     simulate = commands.add_parser(
@@ -146,7 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--dsn", help="libpq connection string or URL (default: BINESH_PG_*)")
     sync.set_defaults(command=sync_postgres_command, command_name="sync-postgres")
 
-    status = commands.add_parser("status", help="rows per layer, last loads, quarantine counts")
+    status = commands.add_parser(
+        "status", help="the last runs and how they ended, rows per layer, loads, quarantine counts"
+    )
+    status.add_argument("--runs", type=int, default=5, help="how many runs to show (default 5)")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
     add_location_flags(status)
     status.set_defaults(command=status_command, command_name="status")
 
@@ -274,11 +280,20 @@ def run_command(args: argparse.Namespace) -> int:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     prepare_dbt_manifest()
 
+    from orchestration.runs import one_run_at_a_time
+
+    with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
+        return build_warehouse(args, landing, warehouse)
+
+
+def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) -> int:
+    """Load, then build what is out of date (or what --select/--full say), in Dagster."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
     from orchestration.defs.automation import buildable_assets, out_of_date_assets, retrain_tags
     from orchestration.defs.identity import FULL_RESOLUTION_TAGS, RE_RESOLUTION
+    from orchestration.runs import cli_run_tags, recover_killed_runs
 
     started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
@@ -290,6 +305,8 @@ def run_command(args: argparse.Namespace) -> int:
         # unbuilt fact to a selected dimension), which would fail on a fresh warehouse
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
     with DagsterInstance.get() as instance:
+        for recovered in recover_killed_runs(instance):
+            print(f"Recovered: {recovered}")
         full_identity = args.full or args.full_identity
 
         def execute(keys):
@@ -300,7 +317,7 @@ def run_command(args: argparse.Namespace) -> int:
                 raise_on_error=False,
                 run_config=run_config,
                 asset_selection=keys,
-                tags=tags | (FULL_RESOLUTION_TAGS if full_identity else {}),
+                tags=tags | cli_run_tags() | (FULL_RESOLUTION_TAGS if full_identity else {}),
             )
 
         if selection is None and not (args.full or explicit_ml_cutoff(args)):
@@ -308,7 +325,7 @@ def run_command(args: argparse.Namespace) -> int:
             # date: what the schedule and build_after_load do in the UI.
             load = defs.resolve_job_def("load_landing_zone")
             result = load.execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET_LOGS
+                instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=cli_run_tags()
             )
             print_load_summary(result)
             if result.success:
@@ -595,55 +612,78 @@ def sync_postgres_command(args: argparse.Namespace) -> int:
 
 
 def status_command(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    from orchestration.status import recent_runs, runs_as_dicts, warehouse_state
+
     landing, warehouse = resolve_locations(args)
+    with DagsterInstance.get() as instance:
+        runs = recent_runs(instance, warehouse, limit=args.runs)
+    if args.json:
+        state = {"warehouse": str(warehouse), "landing": str(landing), "runs": runs_as_dicts(runs)}
+        if warehouse.exists():
+            with duckdb.connect(str(warehouse), read_only=True) as con:
+                state |= warehouse_state(con)
+        print(json.dumps(state, indent=2, default=str, ensure_ascii=False))
+        return 0
+    print_runs(runs)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
     print_status(warehouse, landing)
     return 0
 
 
+def print_runs(runs) -> None:
+    """The last runs, newest first; a blocked run with what blocked it and how to go on."""
+    print(f"Last runs ({os.environ['DAGSTER_HOME']})")
+    if not runs:
+        print("  none yet: `binesh run` builds the warehouse")
+    for run in runs:
+        took = f"{run.seconds:7.1f} s" if run.seconds is not None else "      — "
+        print(
+            f"  {run.started_at or '—':<19}  {took}  {run.outcome:<8} {run.job} ({run.run_id[:8]})"
+        )
+        if run.outcome == "failed":
+            print(f"      failed in {', '.join(run.failed_steps) or 'an unknown step'}")
+        for blocker in run.blockers:
+            where = f" in {blocker.file}" if blocker.file else ""
+            print(f"      blocked by {blocker.asset} {blocker.check}{where}")
+            print(f"      to go on: {blocker.clear_with}")
+
+
 def print_status(warehouse: Path, landing: Path) -> None:
+    from orchestration.status import warehouse_state
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        state = warehouse_state(con)
         print(f"\nWarehouse  {warehouse}")
         print(f"Landing    {landing}\n")
         print("Rows per layer")
-        for schema, tables, rows in rows_per_layer(con):
-            print(f"  {schema:<13} {tables:>3} tables {rows:>14,} rows")
+        for layer in state["layers"]:
+            print(f"  {layer['schema']:<13} {layer['tables']:>3} tables {layer['rows']:>14,} rows")
 
         print("\nLoads per landing table (current file versions)")
-        loads = con.execute(
-            """
-            select source_table, count(*) as files, sum(rows_landed), sum(rows_loaded),
-                   sum(rows_quarantined), max(loaded_at)
-            from audit.load_log where superseded_at is null
-            group by source_table order by source_table
-            """
-        ).fetchall()
         print(
             f"  {'table':<24} {'files':>6} {'landed':>12} {'loaded':>12} {'quarantined':>12}"
             f"  last load"
         )
-        for table, files, landed, loaded, quarantined, last in loads:
+        for load in state["loads"]:
             print(
-                f"  {table:<24} {files:>6,} {landed:>12,} {loaded:>12,} {quarantined:>12,}"
-                f"  {last:%Y-%m-%d %H:%M}"
+                f"  {load['table']:<24} {load['files']:>6,} {load['rows_landed']:>12,} "
+                f"{load['rows_loaded']:>12,} {load['rows_quarantined']:>12,}  "
+                f"{load['last_load'][:16]}"
             )
-        unbalanced = con.execute(
-            "select count(*) from audit.load_log "
-            "where rows_landed <> rows_loaded + rows_quarantined"
-        ).fetchone()[0]
+        unbalanced = state["files_unbalanced"]
         balance = f"{unbalanced} files do not balance" if unbalanced else "holds for every file"
-        print(f"  accounting: {balance}")
-        nothing_loaded = con.execute(
-            "select source_file, status, rows_landed, coalesce(message, '') from audit.load_log "
-            "where superseded_at is null and rows_loaded = 0 order by source_file"
-        ).fetchall()
-        if nothing_loaded:
-            print(f"  {len(nothing_loaded)} current files loaded no rows:")
-            for file, status, landed, message in nothing_loaded:
-                why = "no rows" if status == "empty" else f"{landed:,} rows quarantined"
-                why = message[:120] if status == "unreadable" else why
-                print(f"    {file}  {status}: {why}")
+        print(f"  accounting (landed = loaded + quarantined): {balance}")
+        if state["files_without_rows"]:
+            print(f"  {len(state['files_without_rows'])} current files loaded no rows:")
+            for entry in state["files_without_rows"]:
+                why = {
+                    "empty": "no rows",
+                    "unreadable": entry["message"][:120],
+                }.get(entry["status"], f"{entry['rows_landed']:,} rows quarantined")
+                print(f"    {entry['file']}  {entry['status']}: {why}")
         set_aside = current_set_aside_values(con)
         if set_aside:
             print(
@@ -668,26 +708,6 @@ def current_set_aside_values(con: duckdb.DuckDBPyConnection) -> int:
         "where superseded_at is null"
     ).fetchall()
     return values
-
-
-LAYER_ORDER = ("raw", "staging", "intermediate", "marts", "ml", "audit")
-
-
-def rows_per_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
-    """(schema, tables, exact rows) for every schema, in data-flow order."""
-    tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "where database_name = current_database() and not internal"
-    ).fetchall()
-    layers: dict[str, list[int]] = {}
-    for schema, table in tables:
-        count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-        layers.setdefault(schema, []).append(count)
-    order = {name: i for i, name in enumerate(LAYER_ORDER)}
-    return [
-        (schema, len(counts), sum(counts))
-        for schema, counts in sorted(layers.items(), key=lambda kv: order.get(kv[0], 99))
-    ]
 
 
 def print_headline_kpis(con: duckdb.DuckDBPyConnection) -> None:

@@ -9,6 +9,7 @@ quiet day (a warning) and two more days as small (a collapse: blocks), which a p
 with `binesh accept`.
 """
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -95,6 +96,22 @@ def test_a_blocking_failure_stops_downstream_and_says_why(env, blocked_run):
         env,
         "select count(*) from staging.stg_surveys__responses where response_id like 'rescaled-%'",
     ) == [(0,)]
+
+
+def test_status_opens_with_the_blocked_run_and_how_to_clear_it(env, blocked_run):
+    state = json.loads(binesh(env, "status", "--json"))
+    [latest] = state["runs"][:1]
+    assert (latest["job"], latest["outcome"]) == ("load_landing_zone", "blocked")
+    [blocker] = latest["blockers"]
+    assert (blocker["asset"], blocker["check"], blocker["file"]) == (
+        "raw.surveys__responses", "nps_score_in_range", BAD_FILE,
+    )  # fmt: skip
+    assert state["files_unbalanced"] == 0
+    text = binesh(env, "status")
+    assert text.startswith("Last runs")
+    assert "blocked  load_landing_zone" in text
+    assert f"to go on: re-deliver or remove {BAD_FILE}, or binesh accept" in text
+    assert binesh(env, "--version").startswith("binesh ")
 
 
 def test_a_corrected_redelivery_unblocks_the_next_run(env, blocked_run):
