@@ -12,7 +12,8 @@ import json
 import os
 import sys
 import time
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -107,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-link every identity record, not only new and changed ones (customer ids stay "
         "as they were), and rebuild what reads identity; the weekly_identity_re_resolution "
         "schedule does this every Sunday",
+    )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stream Dagster's and dbt's output too (it always goes to the run's log file)",
     )
     run.set_defaults(command=run_command, command_name="run")
 
@@ -293,6 +299,7 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
     from orchestration.definitions import defs
     from orchestration.defs.automation import buildable_assets, out_of_date_assets, retrain_tags
     from orchestration.defs.identity import FULL_RESOLUTION_TAGS, RE_RESOLUTION
+    from orchestration.progress import StepProgress, output_to_log
     from orchestration.runs import cli_run_tags, recover_killed_runs
 
     started = time.perf_counter()
@@ -304,17 +311,31 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
         # dbt then skips the tests of models outside the selection (a relationship from an
         # unbuilt fact to a selected dimension), which would fail on a fresh warehouse
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
+    log = run_log_path(warehouse)
+    print(
+        f"Log of this run (Dagster and dbt output): {log}"
+        + (" (also below)" if args.verbose else "")
+    )
     with DagsterInstance.get() as instance:
         for recovered in recover_killed_runs(instance):
             print(f"Recovered: {recovered}")
         full_identity = args.full or args.full_identity
 
+        def run_job(job, **options):
+            """One Dagster run in this process: a line per step here, its output in the log."""
+            run_id = str(uuid.uuid4())
+            with output_to_log(log, verbose=args.verbose) as terminal:
+                with StepProgress(instance, run_id, say=lambda line: print(line, file=terminal)):
+                    return job.execute_in_process(
+                        instance=instance, raise_on_error=False, run_id=run_id, **options
+                    )
+
         def execute(keys):
             graph = defs.resolve_asset_graph()
             tags = retrain_tags(graph, instance, keys or graph.materializable_asset_keys)
-            return job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
+            print(f"\nBuilding {assets_phrase(keys)}")
+            return run_job(
+                job,
                 run_config=run_config,
                 asset_selection=keys,
                 tags=tags | cli_run_tags() | (FULL_RESOLUTION_TAGS if full_identity else {}),
@@ -323,10 +344,9 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
         if selection is None and not (args.full or explicit_ml_cutoff(args)):
             # Load first; then build only what the loaded files (or changed code) put out of
             # date: what the schedule and build_after_load do in the UI.
+            print("\nLoading the landing zone")
             load = defs.resolve_job_def("load_landing_zone")
-            result = load.execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=cli_run_tags()
-            )
+            result = run_job(load, run_config=QUIET_LOGS, tags=cli_run_tags())
             print_load_summary(result)
             if result.success:
                 graph = defs.resolve_asset_graph()
@@ -350,20 +370,43 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [event.step_key for event in result.get_step_failure_events()]
-        print_quality_summary(warehouse, result.run_id)
+        blocked = print_quality_summary(warehouse, result.run_id)
+        if blocked:
+            happened = f"blocked by {blocked} quality check(s) above"
+            next_step = "clear each block as its message says, then `binesh run`"
+        else:
+            happened = f"failed in {', '.join(failed) or 'a step'}"
+            next_step = (
+                "fix the cause the log shows, then `binesh run` (it redoes only what did not "
+                "finish)"
+            )
         print(
-            f"binesh run: the build failed in {', '.join(failed)}; see the log above or "
-            f"run {result.run_id} in the UI (make ui)",
+            f"\nbinesh run: {happened}. Log: {log} (Dagster run {result.run_id}, also in the "
+            f"UI: make ui). Next: {next_step}.",
             file=sys.stderr,
         )
         return 1
-    built = "every asset" if selection is None else f"{len(selection)} assets"
-    print(f"\nBuilt the warehouse in {elapsed:.1f} s: {built} (Dagster run {result.run_id}).")
+    built = assets_phrase(selection)
+    print(
+        f"\nBuilt the warehouse in {elapsed:.1f} s: {built} (Dagster run {result.run_id}; "
+        f"log {log})."
+    )
     print_status(warehouse, landing)
     print_quality_summary(warehouse, result.run_id)
     print_skipped_models(result)
     print_outputs(warehouse)
     return 0
+
+
+def assets_phrase(keys: list | None) -> str:
+    if keys is None:
+        return "every asset"
+    return f"{len(keys)} asset{'' if len(keys) == 1 else 's'}"
+
+
+def run_log_path(warehouse: Path) -> Path:
+    """data/logs/<UTC time>.log next to the warehouse: one file per `binesh run`."""
+    return warehouse.parent / "logs" / f"{datetime.now(UTC):%Y-%m-%dT%H%M%S}-run.log"
 
 
 def explicit_ml_cutoff(args: argparse.Namespace) -> bool:
@@ -436,16 +479,17 @@ def print_load_summary(result) -> None:
     )
 
 
-def print_quality_summary(warehouse: Path, run_id: str) -> None:
-    """The run's quality checks in one line, every blocking failure in full, the report path."""
+def print_quality_summary(warehouse: Path, run_id: str) -> int:
+    """The run's quality checks in one line, every blocking failure in full, the report path.
+    Returns how many checks blocked."""
     from data_quality.report import run_totals
 
     if not warehouse.exists():
-        return
+        return 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         totals = run_totals(con, run_id)
         if not totals["checks"]:
-            return
+            return 0
         failures = con.execute(
             "select message from audit.quality_results "
             "where run_id = ? and severity = 'error' order by layer desc, asset, check_name",
@@ -465,6 +509,7 @@ def print_quality_summary(warehouse: Path, run_id: str) -> None:
             file=sys.stderr,
         )
         print(f"Quality report  {quality_report_directory(warehouse) / 'latest.html'}")
+    return len(failures)
 
 
 def quarantine_command(args: argparse.Namespace) -> int:
@@ -675,7 +720,7 @@ def print_status(warehouse: Path, landing: Path) -> None:
             )
         unbalanced = state["files_unbalanced"]
         balance = f"{unbalanced} files do not balance" if unbalanced else "holds for every file"
-        print(f"  accounting (landed = loaded + quarantined): {balance}")
+        print(f"  accounting: {balance} (landed = loaded + quarantined)")
         if state["files_without_rows"]:
             print(f"  {len(state['files_without_rows'])} current files loaded no rows:")
             for entry in state["files_without_rows"]:

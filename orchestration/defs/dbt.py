@@ -58,10 +58,28 @@ def discard_artifacts(invocation: DbtCliInvocation) -> None:
         shutil.rmtree(Path(invocation.project_dir, invocation.target_path), ignore_errors=True)
 
 
+# DuckDB's error when another process holds the warehouse file (a reader left open, a second
+# writer): transient, unlike a failing model or test.
+WAREHOUSE_LOCKED = ("Could not set lock on file", "Conflicting lock is held")
+LOCKED_RETRIES, LOCKED_RETRY_SECONDS = 3, 20
+
+
 def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, *args: str) -> Iterator:
-    """`dbt build` of the step's selection, its events streamed to Dagster."""
-    invocation = dbt.cli(["build", *args], context=context)
+    """`dbt build` of the step's selection, its events streamed to Dagster. A warehouse still
+    locked after dbt's own connection retries (profiles.yml, about 30 s) retries the step."""
+    invocation = dbt.cli(["build", *args], context=context, raise_on_error=False)
     yield from invocation.stream()
+    error = invocation.get_error()
+    if error is not None and any(text in str(error) for text in WAREHOUSE_LOCKED):
+        context.log.warning(
+            "Another process holds the warehouse file (a reader left open?); Dagster retries "
+            f"this step in {LOCKED_RETRY_SECONDS} s (at most {LOCKED_RETRIES} times)"
+        )
+        raise dg.RetryRequested(
+            max_retries=LOCKED_RETRIES, seconds_to_wait=LOCKED_RETRY_SECONDS
+        ) from error
+    if error is not None:
+        raise error
     discard_artifacts(invocation)
 
 

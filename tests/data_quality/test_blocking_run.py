@@ -10,6 +10,7 @@ with `binesh accept`.
 """
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -60,6 +61,17 @@ def test_a_clean_run_executes_every_layer_of_checks_and_prints_the_report(env, f
     assert set(layers) == {"raw", "staging", "marts"}
 
 
+def test_a_run_shows_a_line_per_step_and_keeps_dagster_and_dbt_output_in_its_log(env, first_run):
+    out = first_run.stdout
+    assert "[ 1/13] raw__crm__contacts …" in out
+    assert re.search(r"\[\d+/\d+\] warehouse_models done in \d+\.\d s", out)
+    assert "Running dbt command" not in out + first_run.stderr
+    [log] = re.findall(r"Log of this run \(Dagster and dbt output\): (\S+)", out)
+    assert Path(log).parent == Path(env["BINESH_WAREHOUSE"]).parent / "logs"
+    assert "Running dbt command" in Path(log).read_text(encoding="utf-8")
+    assert f"log {log})" in out  # named again in the summary
+
+
 def test_chromium_renders_the_quality_report_with_its_styling(env, first_run, tmp_path):
     report = Path(env["BINESH_WAREHOUSE"]).parent / "reports" / "quality" / "latest.html"
     png = tmp_path / "quality_report.png"
@@ -87,6 +99,9 @@ def test_a_blocking_failure_stops_downstream_and_says_why(env, blocked_run):
     log = blocked_run.stdout + blocked_run.stderr
     # the run loads and checks raw first, and builds nothing after a blocking failure there
     assert "Downstream assets were skipped" in blocked_run.stderr
+    assert "binesh run: blocked by 1 quality check(s) above. Log: " in blocked_run.stderr
+    assert "Next: clear each block as its message says, then `binesh run`." in blocked_run.stderr
+    assert "Traceback" not in log and "dependencies were not executed" not in log
     assert "staging_and_identity_input_models" not in log
     # the rows are loaded into raw, but staging never saw them
     assert query(
