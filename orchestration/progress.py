@@ -64,6 +64,7 @@ class StepProgress:
         self.started: dict[str, tuple[int, float]] = {}
         self.rows: dict[str, int] = {}
         self.skipped = 0
+        self.errors: list[Exception] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.follow, name="binesh-progress", daemon=True)
 
@@ -76,11 +77,23 @@ class StepProgress:
         self.thread.join(timeout=30)
         if self.skipped:
             self.say(f"      {self.skipped} steps skipped: what they need did not succeed")
+        if self.errors and not self.started:
+            self.say(f"      (no progress shown: {self.errors[-1]})")
+        for error in self.errors[:3]:  # into the run's log, for whoever wonders about a gap
+            sys.stderr.write(f"binesh progress: could not read the event log: {error!r}\n")
 
     def follow(self) -> None:
         while not self.stop.wait(POLL_SECONDS):
+            self.poll_quietly()
+        self.poll_quietly()
+
+    def poll_quietly(self) -> None:
+        """Progress is a courtesy: a failed read of the event log (a busy SQLite file) must not
+        end it, nor the run; the next poll reads on from the same cursor."""
+        try:
             self.poll()
-        self.poll()
+        except Exception as error:  # noqa: BLE001
+            self.errors.append(error)
 
     def poll(self) -> None:
         from dagster import DagsterEventType
@@ -100,7 +113,10 @@ class StepProgress:
         )
         self.cursor = connection.cursor
         for record in connection.records:
-            self.on_event(record.event_log_entry)
+            try:
+                self.on_event(record.event_log_entry)
+            except Exception as error:  # noqa: BLE001 - one event's line, not the others'
+                self.errors.append(error)
 
     def on_event(self, entry) -> None:
         from dagster import DagsterEventType
@@ -131,6 +147,10 @@ class StepProgress:
             snapshot_id = run.execution_plan_snapshot_id if run else None
             if snapshot_id is None:
                 return "?"
-            plan = self.instance.get_execution_plan_snapshot(snapshot_id)
+            try:
+                plan = self.instance.get_execution_plan_snapshot(snapshot_id)
+            except Exception as error:  # noqa: BLE001 - asked again at the next line
+                self.errors.append(error)
+                return "?"
             self.total = len(plan.step_keys_to_execute)
         return self.total
