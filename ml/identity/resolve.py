@@ -364,7 +364,10 @@ def train_identity_linkage(
     model = train_linkage_model(linkable, settings.linkage) if linkable.num_rows else None
     latest = pc.max(records["recorded_at"]).as_py() if records.num_rows else None
     as_of = latest.date() if latest is not None else dt.date.today()
-    data_hash = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    # Splink names each linker with a random linker_uid: left out, the same records give the
+    # same model version (and the same link fingerprints) on every training
+    trained = {k: v for k, v in model.items() if k != "linker_uid"} if model else model
+    data_hash = hashlib.sha256(json.dumps(trained, sort_keys=True).encode()).hexdigest()
     if model is None:
         named = f"{settings.linkage.min_records} records with a first and a last name"
         return skipped(LINKAGE_MODEL_NAME, as_of, data_hash, not_enough_data(named, "fewer"))

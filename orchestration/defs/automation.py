@@ -181,6 +181,9 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     data reaches it (it is downstream of an out-of-date asset) and `retrain_reason` finds it
     due; never on a night with nothing new, even when it became due since.
 
+    An asset whose quality checks have not passed on its latest materialization is built again
+    too (`unchecked_assets`): a run killed before its checks, or a blocking check not cleared.
+
     This is what the Dagster UI shows as "unsynced". Raw assets version their data by the files
     they hold (sources.loader.table_state), so after a night with nothing new, nothing is.
     `graph` is the asset graph (Definitions.resolve_asset_graph(), RepositoryDefinition's).
@@ -212,11 +215,43 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
             for parent in node.parent_keys
         )
 
-    roots = [key for key in keys if out_of_date(key)]
+    unchecked = unchecked_assets(graph, instance, keys, events)
+    roots = [key for key in keys if out_of_date(key) or key in unchecked]
     if not roots:
         return []
     downstream = dg.AssetSelection.assets(*roots).downstream().resolve(graph)
     return sorted(key for key in set(keys) & downstream if key in roots or due(key))
+
+
+def unchecked_assets(graph, instance: dg.DagsterInstance, keys, latest: dict) -> set:
+    """Assets whose quality checks (data_quality/suites.py) have not passed on their latest
+    materialization: a run was killed between building a layer and checking it, or a blocking
+    check failed and is not cleared yet. They are built again, so their checks run again (raw
+    and staging checks judge the rows after their watermark: nothing is judged twice)."""
+    from data_quality.suites import LAYERS, quality_suites
+
+    quality = {
+        dg.AssetCheckKey(dg.AssetKey(suite.asset_path), check.name)
+        for layer in LAYERS
+        for suite in quality_suites(layer)
+        for check in suite.checks
+    }
+    checks = [check for key in keys for check in graph.get(key).check_keys if check in quality]
+    executions = instance.event_log_storage.get_latest_asset_check_execution_by_key(checks)
+    unchecked = set()
+    for check in checks:
+        materialization = latest.get(check.asset_key)
+        if materialization is None:
+            continue  # never built: out of date anyway
+        record = executions.get(check)
+        entry = record.event if record else None
+        evaluation = (
+            entry.dagster_event.event_specific_data if entry and entry.dagster_event else None
+        )
+        target = getattr(evaluation, "target_materialization_data", None)
+        if target is None or target.run_id != materialization.run_id or failed_evaluation(record):
+            unchecked.add(check.asset_key)
+    return unchecked
 
 
 def retrain_reason(

@@ -486,17 +486,6 @@ def test_the_bi_snapshot_is_published_whole(builds):
     assert len(published["clean"]) > 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: a run killed after building a layer but before that layer's quality "
-        "step leaves those assets unchecked for good; the next run builds and checks only what "
-        "is out of date (orchestration/defs/automation.py out_of_date_assets), and the killed "
-        "run's materializations are not (52 marts checks on 14 marts never run here; a kill "
-        "between the staging build and staging_quality_checks skips the blocking staging "
-        "checks the same way, and everything downstream is built unchecked)"
-    ),
-)
 def test_every_quality_check_of_the_clean_build_ran_on_the_data(builds, both):
     """A kill between a layer's build and its quality checks must not leave what it built
     unchecked: every check the clean build ran has a result in the killed deployment."""

@@ -8,7 +8,7 @@
 
     Incremental (delete+insert on touchpoint_id): rows that occurred within
     var('late_arrival_days') (3) of the latest touchpoint already built, or were loaded after the
-    previous build, are rebuilt. The pre-hook deletes every touchpoint whose source record no
+    previous build, are rebuilt, and touchpoints not built yet are added whatever their age. The pre-hook deletes every touchpoint whose source record no
     longer yields it: a web session of a rebuilt visitor can change key (a late event merges two
     sessions), and a re-delivered file can take a record back (any age) or change what it says
     (an email opened becomes clicked). Its conditions mirror the CTEs below: keep them in step.
@@ -391,6 +391,9 @@ final as (
                 (select max(loaded_at) from {{ this }}),
                 cast('1900-01-01' as timestamp)
             )
+            -- any age: a session re-keyed when a removed file took some of its visitor's
+            -- events (nothing newly loaded says so)
+            or touchpoint_id not in (select built.touchpoint_id from {{ this }} as built)
     {% endif %}
 
 )
