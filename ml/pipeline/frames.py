@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 FEATURE_SCHEMA = "marts"
@@ -97,11 +98,31 @@ def read_feature_frames(con: duckdb.DuckDBPyConnection) -> FeatureFrames:
     )
 
 
+# Significant digits a float keeps in a data hash: DuckDB adds a column in parallel, in whatever
+# order its threads finish, so two builds of the same data can differ in a sum's last bits.
+HASHED_DIGITS = 12
+
+
+def significant(values: np.ndarray, digits: int = HASHED_DIGITS) -> np.ndarray:
+    """Floats rounded to `digits` significant digits (zeros, NaN and infinities as they are)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.abs(values)))
+        scale = np.power(10.0, digits - 1 - np.where(np.isfinite(exponent), exponent, 0))
+        return np.where(
+            np.isfinite(values) & (values != 0), np.round(values * scale) / scale, values
+        )
+
+
 def data_hash(*frames: pd.DataFrame, parameters: dict | None = None) -> str:
-    """sha256 of the frames' contents (and parameters): the same inputs give the same hash."""
+    """sha256 of the frames' contents (and parameters): the same inputs give the same hash,
+    floats compared to HASHED_DIGITS significant digits."""
     digest = hashlib.sha256()
     for frame in frames:
         digest.update(",".join(map(str, frame.columns)).encode())
+        floats = frame.select_dtypes("floating").columns
+        if len(floats):
+            frame = frame.copy()
+            frame[floats] = significant(frame[floats].to_numpy(dtype=float))
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     digest.update(repr(sorted((parameters or {}).items())).encode())
     return digest.hexdigest()
