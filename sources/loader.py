@@ -125,10 +125,6 @@ class FileChanges:
     removed: list[str]  # loaded earlier, no longer in the landing zone
     ignored: list[str]  # not a format the loader reads
 
-    @property
-    def any(self) -> bool:
-        return bool(self.pending or self.removed)
-
 
 def file_changes(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable

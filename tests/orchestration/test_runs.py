@@ -66,8 +66,8 @@ def test_a_killed_run_is_marked_failed_and_its_pool_slot_freed(env, monkeypatch)
         assert recover_killed_runs(instance) == []  # nothing left to recover
 
 
-def test_a_second_run_on_the_same_warehouse_waits_for_the_first(tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
+def hold_run_lock(warehouse, seconds: float) -> subprocess.Popen:
+    """Another process that holds the warehouse's run lock for `seconds`, once it holds it."""
     holder = textwrap.dedent(
         f"""
         import time
@@ -76,11 +76,17 @@ def test_a_second_run_on_the_same_warehouse_waits_for_the_first(tmp_path):
 
         with one_run_at_a_time(Path({str(warehouse)!r}), say=print):
             print("holding", flush=True)
-            time.sleep(3)
+            time.sleep({seconds})
         """
     )
-    first = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
-    assert first.stdout.readline().strip() == "holding"
+    process = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "holding"
+    return process
+
+
+def test_a_second_run_on_the_same_warehouse_waits_for_the_first(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    first = hold_run_lock(warehouse, seconds=3)
     said = []
     started = time.perf_counter()
     with one_run_at_a_time(warehouse, say=said.append):
@@ -92,19 +98,7 @@ def test_a_second_run_on_the_same_warehouse_waits_for_the_first(tmp_path):
 
 def test_a_killed_run_leaves_no_lock(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    holder = textwrap.dedent(
-        f"""
-        import time
-        from pathlib import Path
-        from orchestration.runs import one_run_at_a_time
-
-        with one_run_at_a_time(Path({str(warehouse)!r}), say=print):
-            print("holding", flush=True)
-            time.sleep(600)
-        """
-    )
-    first = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
-    assert first.stdout.readline().strip() == "holding"
+    first = hold_run_lock(warehouse, seconds=600)
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     said = []
