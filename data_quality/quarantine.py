@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from sources.readers import table_exists
+
 # A reason without its quoted values, so that `amount: "-3" fails ...` and `amount: "-7" fails
 # ...` count as one rule. A row with several problems lists them separated by "; ".
 RULE_SQL = """regexp_replace(trim(unnest(string_split(reason, '; '))), '"[^"]*"', '…', 'g')"""
@@ -39,10 +41,7 @@ def summarise_quarantine(
     top_files: int = 20,
 ) -> QuarantineSummary:
     """Counts by table, rule and file (most rows first), and a few sample rows per table."""
-    if not con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'audit' "
-        "and table_name = 'quarantine'"
-    ).fetchone()[0]:
+    if not table_exists(con, "audit", "quarantine"):
         return QuarantineSummary(0, 0, [], [], [], [], [])
     parameters = [table] if table else []
     of_table = "source_table = ?" if table else "true"

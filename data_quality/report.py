@@ -18,6 +18,7 @@ from jinja2 import Environment, select_autoescape
 
 from data_quality.quarantine import summarise_quarantine
 from data_quality.suites import LAYERS
+from sources.readers import table_exists
 
 HISTORY_RUNS = 30
 
@@ -53,11 +54,7 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, directory: Path, run_id
 
 def accepted_failures(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Blocking failures people let through with `binesh accept`, newest first."""
-    accepted = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'audit' "
-        "and table_name = 'quality_acceptances'"
-    ).fetchall()[0][0]
-    if not accepted:
+    if not table_exists(con, "audit", "quality_acceptances"):
         return []
     columns = ("asset", "check_name", "accepted_by", "accepted_at", "reason", "accepted_through")
     rows = con.execute(
@@ -67,12 +64,7 @@ def accepted_failures(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'audit' "
-            "and table_name = 'quality_results'"
-        ).fetchone()[0]
-    )
+    return table_exists(con, "audit", "quality_results")
 
 
 def run_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:

@@ -28,6 +28,7 @@ from reports.locations import (
     insight_report_directory,
     quality_report_directory,
 )
+from sources.readers import table_exists
 
 QUIET_ENVIRONMENT = {
     "DAGSTER_HOME": str(PROJECT_ROOT / "dagster_home"),
@@ -742,11 +743,7 @@ def print_status(warehouse: Path, landing: Path) -> None:
 def current_set_aside_values(con: duckdb.DuckDBPyConnection) -> int:
     """Values set aside from the current file versions (0 for a warehouse loaded before
     audit.set_aside_values existed)."""
-    [(exists,)] = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'audit' and table_name = 'set_aside_values'"
-    ).fetchall()
-    if not exists:
+    if not table_exists(con, "audit", "set_aside_values"):
         return 0
     [(values,)] = con.execute(
         "select count(*) from audit.set_aside_values join audit.load_log using (load_id) "

@@ -25,7 +25,7 @@ import duckdb
 from sources import readers
 from sources.contract import LANDING_TABLES, LINEAGE_COLUMNS, Column, ColumnType, LandingTable
 from sources.landing import LandingFile, csv_dialect, landing_file, table_files
-from sources.readers import quote_ident, quote_literal
+from sources.readers import quote_ident, quote_literal, table_exists
 
 AUDIT_DDL = """
 create schema if not exists raw;
@@ -158,12 +158,7 @@ def file_changes(
 
 
 def has_load_log(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'audit' and table_name = 'load_log'"
-        ).fetchall()[0][0]
-    )
+    return table_exists(con, "audit", "load_log")
 
 
 def load_table(con: duckdb.DuckDBPyConnection, landing_dir: Path, table: LandingTable) -> TableLoad:

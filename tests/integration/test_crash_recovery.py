@@ -209,17 +209,18 @@ def killed(process: subprocess.Popen, point: KillPoint, line: str, output: Path)
     )
 
 
+def start_run(env: dict[str, str], output: Path) -> subprocess.Popen:
+    """`binesh run` in a process group of its own (to kill it with its dbt), output to a file."""
+    with output.open("w") as out:
+        return subprocess.Popen(
+            [BINESH, "run"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
 def run_and_kill(env: dict[str, str], events: Path, point: KillPoint, output: Path) -> Kill:
     """`binesh run`, killed at `point`; or, if it ends by itself first, how it ended."""
     follower = Follower(events)
-    with output.open("w") as out:
-        process = subprocess.Popen(
-            [BINESH, "run"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_run(env, output)
     bi_directory = Path(env["BINESH_WAREHOUSE"]).parent / "bi"
     pattern = re.compile(point.event)
     reached: str | None = None
@@ -259,14 +260,7 @@ def run_and_kill(env: dict[str, str], events: Path, point: KillPoint, output: Pa
 def run_to_the_end(env: dict[str, str], output: Path, timeout: float) -> tuple[int | None, str]:
     """`binesh run` left alone for up to `timeout` seconds: its exit code (None when it had to
     be stopped) and output."""
-    with output.open("w") as out:
-        process = subprocess.Popen(
-            [BINESH, "run"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_run(env, output)
     try:
         returncode = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
