@@ -39,6 +39,12 @@ def code_version(files) -> str:
 
 
 def python_files(folder: str, *, excluding: tuple[str, ...] = ()) -> list[Path]:
-    """The Python files under the project folder `folder`, but under its subfolders `excluding`."""
+    """The Python files (and Jinja templates) under the project folder `folder`, but under its
+    subfolders `excluding`."""
     root = PROJECT_ROOT / folder
-    return [path for path in root.rglob("*.py") if path.relative_to(root).parts[0] not in excluding]
+    return [
+        path
+        for pattern in ("*.py", "*.j2")
+        for path in root.rglob(pattern)
+        if path.relative_to(root).parts[0] not in excluding
+    ]

@@ -1,5 +1,6 @@
 """Charts for people: matplotlib figures as inline SVG (the insight report) or PNG (Dagster asset
-metadata). Pure functions of DataFrames and lists; nothing here reads the warehouse.
+metadata). Pure functions of DataFrames and lists, but for `kpi_trend_png`, the KPI plot the
+Dagster UI shows, which reads marts.kpi_monthly.
 
 One look everywhere: the Okabe-Ito palette (distinguishable with every common colour-vision
 deficiency), sequential heat maps in one hue, a diverging map only where a midpoint means
@@ -25,6 +26,9 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from reports.kpis import HEADLINE_KPIS, read_kpi_months  # noqa: E402
+from reports.warehouse import Warehouse  # noqa: E402
+
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
 )  # fmt: skip
@@ -32,6 +36,8 @@ GREY, LIGHT_GREY, INK = "#8a8a8a", "#d9d9d9", "#222222"
 SERIES = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY)
 GOOD, BAD = BLUE, VERMILLION  # a safe pair for better / worse
 SEQUENTIAL, DIVERGING = "Blues", "PuOr_r"
+# The diverging map's ends in words, for captions: below its centre, above it.
+DIVERGING_BELOW, DIVERGING_ABOVE = "purple", "orange"
 
 Format = Callable[[float], str]
 
@@ -434,7 +440,7 @@ def lift_dots(
 
 def dots_over_bars(
     labels: Sequence[str],
-    bar_values: Sequence[float],
+    bar_values: Sequence[float] | None,
     dot_values: Sequence[float],
     fmt: Format,
     *,
@@ -442,12 +448,15 @@ def dots_over_bars(
     dot_label: str,
     counts: Sequence[int],
 ) -> Figure:
-    """Vertical bars (what happened) with a dot per bar (what was predicted), each bar
-    labelled with how many it rests on."""
+    """Vertical bars (what happened) with a dot per bar (what was predicted), each labelled
+    with how many it rests on. Without bar values (nothing has happened yet) only the dots are
+    drawn, and the legend names only them."""
     chart, axes = figure(7.5, 3.6)
     x = np.arange(len(labels))
-    bar_values = np.asarray(bar_values, dtype=float)
-    axes.bar(x, np.nan_to_num(bar_values), color=BLUE, width=0.6, label=bar_label)
+    bars_drawn = bar_values is not None and np.isfinite(np.asarray(bar_values, float)).any()
+    bar_values = np.asarray(bar_values if bars_drawn else [np.nan] * len(x), dtype=float)
+    if bars_drawn:
+        axes.bar(x, np.nan_to_num(bar_values), color=BLUE, width=0.6, label=bar_label)
     axes.plot(x, dot_values, "D", color=ORANGE, markersize=8, label=dot_label, linestyle="none")
     for position, value, count in zip(x, bar_values, counts, strict=True):
         axes.text(position, 0, f"n={count:,}", ha="center", va="bottom", fontsize=8,
@@ -488,3 +497,62 @@ def stacked_bars(
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(stacks))
     _style_axes(axes)
     return chart
+
+
+def stacked_columns(
+    labels: Sequence[str],
+    stacks: dict[str, Sequence[float]],
+    colours: dict[str, str],
+    *,
+    xlabel: str,
+    ylabel: str,
+    width: float = 7.5,
+    height: float = 2.8,
+) -> Figure:
+    """Vertical stacked columns, one per label in order (e.g. a table's failing rows per run, by
+    what became of them); whole-number y axis; a stack that is zero everywhere is left out of the
+    legend."""
+    chart, axes = figure(width, height)
+    x = np.arange(len(labels))
+    bottom = np.zeros(len(labels))
+    for name, values in stacks.items():
+        values = np.asarray(values, dtype=float)
+        shown = values.any()
+        axes.bar(
+            x, values, bottom=bottom, color=colours[name], width=0.7,
+            label=name if shown else "_nolegend_",
+        )  # fmt: skip
+        bottom += values
+    step = -(-len(labels) // 12)  # at most 12 labelled ticks; the last column always labelled
+    shown = sorted({*range(len(labels) - 1, -1, -step)})
+    longest = max((len(line) for index in shown for line in labels[index].split("\n")), default=0)
+    tilted = len(shown) * longest > 72  # labels that would run into each other
+    axes.set_xticks(
+        shown, [labels[index] for index in shown], rotation=40 if tilted else 0,
+        ha="right" if tilted else "center", fontsize=8,
+    )  # fmt: skip
+    axes.set_xlim(-0.6, max(len(labels), 8) - 0.4)  # a column keeps its width when they are few
+    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+    axes.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    axes.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.1)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(stacks), fontsize=9)
+    _style_axes(axes)
+    return chart
+
+
+def kpi_trend_png(con) -> bytes | None:
+    """The headline KPIs by month as one PNG, for the kpi_monthly asset's page in the Dagster
+    UI (the one chart here that reads the warehouse: the DuckDB connection `con`); None when
+    marts.kpi_monthly is empty."""
+    warehouse = Warehouse(con)
+    months = read_kpi_months(warehouse)
+    if months is None:
+        return None
+    series = {
+        kpi.name: (months.frame[kpi.column].astype(float).to_numpy(), kpi.formatter(warehouse))
+        for kpi in HEADLINE_KPIS
+        if months.frame[kpi.column].notna().any()
+    }
+    return png(small_multiples(list(months.frame["kpi_month"]), series, months.last_is_partial))

@@ -12,11 +12,17 @@ from orchestration.defs import dbt as dbt_models
 from orchestration.defs import ml as ml_models
 from orchestration.defs.automation import ON_CODE_CHANGE, REBUILDS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
-from orchestration.project import code_version, dbt_code_files, dbt_project, python_files
+from orchestration.project import (
+    PROJECT_ROOT,
+    code_version,
+    dbt_code_files,
+    dbt_project,
+    python_files,
+)
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
 from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
-from reports.insight_report import build_insight_report
+from reports.insight import build_insight_report
 from reports.locations import (
     bi_directory,
     dbt_docs_directory,
@@ -29,7 +35,8 @@ DBT_ASSET_KEYS = sorted(
     {key for assets in dbt_models.defs.assets for key in assets.keys}, key=lambda key: key.path
 )
 MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
-REPORTS_CODE_VERSION = code_version(python_files("reports"))
+# The report's retention list is computed by ml/retention.py.
+REPORTS_CODE_VERSION = code_version([*python_files("reports"), PROJECT_ROOT / "ml/retention.py"])
 # Every ML asset: the scores (ml.* tables) and the models they come from.
 ML_KEYS = sorted(
     {key for assets in ml_models.defs.assets for key in assets.keys}, key=lambda key: key.path

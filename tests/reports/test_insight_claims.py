@@ -1,0 +1,188 @@
+"""Every headline of the insight report checked against the data it claims to rest on: the
+warehouse test_pipeline.py builds from the simulator (read only), and small tables where a case
+the simulation does not reach (too few leads, no outcome yet) must be shown."""
+
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import colormaps
+from spellchecker import SpellChecker
+
+from ml.retention import retention_list
+from reports import charts
+from reports.formatting import Money, label
+from reports.insight.page import MIN_SAMPLE
+from reports.insight.sections import channels, churn, interests, kpis, leads, segments
+from reports.warehouse import Warehouse
+from tests.integration import test_pipeline
+from tests.reports.test_insight_report import report  # noqa: F401  (the pipeline's page)
+
+env = test_pipeline.env
+built = test_pipeline.built
+
+
+@pytest.fixture(scope="module")
+def warehouse(env, built):
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        yield Warehouse(con)
+
+
+@pytest.mark.integration
+def test_the_kpi_headline_is_the_latest_complete_months_revenue_in_the_shops_currency(warehouse):
+    title = kpis.build(warehouse).title
+    assert warehouse.currency == "GBP" and "£" in title
+    months = warehouse.con.execute(
+        "select kpi_month, revenue from marts.kpi_monthly order by kpi_month"
+    ).fetchall()
+    (last_day,) = warehouse.con.execute("select max(kpi_date) from marts.kpi_daily").fetchone()
+    month_end = pd.Timestamp(months[-1][0]) + pd.offsets.MonthEnd(0)
+    complete = months[:-1] if pd.Timestamp(last_day) < month_end else months
+    if len(complete) >= 2:
+        change = complete[-1][1] / complete[-2][1] - 1
+        assert f"{abs(change):.0%}" in title and ("grew" if change > 0 else "fell") in title
+        assert Money("GBP")(complete[-1][1]) in title
+
+
+@pytest.mark.integration
+def test_the_channel_named_best_is_the_longest_bar_and_rests_on_enough_contacts(warehouse):
+    section = channels.build(warehouse)
+    rates = warehouse.con.execute(
+        "select channel, sum(successes) / sum(attempts) as rate, sum(attempts) as attempts "
+        "from marts.insight_channels where channel_type in ('marketing', 'digital') "
+        f"group by channel having sum(attempts) >= {MIN_SAMPLE} order by rate desc"
+    ).fetchall()
+    best = rates[0][0]
+    assert section.title.startswith(f"{label(best)} reaches customers best")
+    plotted = set(re.findall(r"<text[^>]*>([^<]+)</text>", section.charts[0].svg))
+    assert {label(channel) for channel, _, _ in rates} <= plotted
+    # Channels the customer starts (a store order, a ticket) are not in the comparison.
+    others = warehouse.con.execute(
+        "select distinct channel from marts.insight_channels "
+        "where channel_type not in ('marketing', 'digital')"
+    ).fetchall()
+    assert not {label(channel) for (channel,) in others} & plotted
+
+
+def colour_name(rgb) -> str:
+    red, green, blue = rgb
+    return "purple" if blue > green and red > green else "orange" if red > blue else "other"
+
+
+def test_the_diverging_scales_ends_are_the_colours_the_captions_name():
+    scale = colormaps[charts.DIVERGING]
+    assert colour_name(scale(0.0)[:3]) == charts.DIVERGING_BELOW
+    assert colour_name(scale(1.0)[:3]) == charts.DIVERGING_ABOVE
+
+
+@pytest.mark.integration
+def test_the_interest_headline_and_caption_read_the_heat_map_right(warehouse):
+    section = interests.build(warehouse)
+    caption = section.charts[0].caption
+    assert f"more ({charts.DIVERGING_ABOVE}) or less ({charts.DIVERGING_BELOW})" in caption
+    top = interests.strongest_affinity(
+        warehouse.con.execute(
+            "select * from marts.insight_interests where group_type = 'segment' "
+            "and group_value <> 'unknown'"
+        ).df()
+    )
+    if top is not None:
+        assert top["group_customers"] >= MIN_SAMPLE
+        assert section.title.startswith(label(top["group_value"]))
+
+
+@pytest.mark.integration
+def test_the_segment_named_rests_on_enough_buyers(warehouse):
+    title = segments.build(warehouse).title
+    named = [s for (s,) in warehouse.con.execute(
+        "select segment from ml.customer_segments group by segment "
+        f"having count(*) >= {MIN_SAMPLE}"
+    ).fetchall() if title.startswith(label(s))]  # fmt: skip
+    assert named or title.startswith("Too few")
+
+
+@pytest.mark.integration
+def test_the_retention_list_holds_reachable_customers_by_value_at_risk(warehouse):
+    listed = retention_list(warehouse.con)
+    customers = listed.customers
+    assert len(customers) and listed.lapsed > 0  # the simulation has long-lapsed buyers
+    assert customers["value_at_risk"].is_monotonic_decreasing
+    profiles = (
+        warehouse.con.execute(
+            "select customer_id, has_email_consent or has_sms_consent as consent, "
+            "greatest(last_order_at, last_seen_at, last_email_engaged_at) as last_active "
+            "from marts.customer_360"
+        )
+        .df()
+        .set_index("customer_id")
+    )
+    (as_of,) = warehouse.con.execute("select max(as_of) from ml.churn_predictions").fetchone()
+    (horizon,) = warehouse.con.execute(
+        "select max(horizon_days) from ml.churn_predictions"
+    ).fetchone()
+    chosen = profiles.loc[customers["customer_id"]]
+    assert chosen["consent"].all()
+    assert (
+        (np.datetime64(as_of) - chosen["last_active"].values.astype("datetime64[D]")).astype(int)
+        <= horizon
+    ).all()
+    assert len(customers) + listed.lapsed + listed.without_consent == listed.scored
+    table = churn.build(warehouse).tables[0]
+    assert [row[0] for row in table.rows] == list(customers["customer_id"].head(churn.LISTED))
+    assert "already lapsed" in table.caption
+
+
+def lead_warehouse(grades: dict[str, tuple[int, float]]) -> Warehouse:
+    con = duckdb.connect()
+    con.execute("create schema ml")
+    con.execute(
+        "create table ml.lead_scores (lead_id varchar, customer_id varchar, "
+        "conversion_probability double, grade varchar, as_of date)"
+    )
+    for grade, (count, probability) in grades.items():
+        con.execute(
+            "insert into ml.lead_scores select ? || i, null, ?, ?, date '2026-06-01' "
+            "from range(?) as t(i)",
+            [grade, probability, grade, count],
+        )
+    return Warehouse(con)
+
+
+def test_leads_without_an_outcome_show_the_prediction_alone_with_no_empty_legend():
+    section = leads.build(lead_warehouse({"A": (40, 0.6), "B": (50, 0.3), "C": (60, 0.15)}))
+    assert section.title == "Grade A leads are predicted to convert at 60% against 15% for grade C"
+    assert "converted since scoring" not in section.charts[0].svg
+    assert "predicted" in section.charts[0].svg
+
+
+def test_no_grade_is_named_best_on_fewer_leads_than_the_minimum():
+    section = leads.build(lead_warehouse({"A": (2, 0.9), "B": (80, 0.3)}))
+    assert section.title.startswith("Too few leads") and "Grade" not in section.title
+
+
+def test_labels_read_as_words():
+    assert label("cant_lose") == "Can't lose"
+    assert label("need_attention") == "Needs attention"
+    assert label("vip") == "VIP"
+    assert Money("GBP")(1234.5) == "£1,234" and Money("SEK")(12.5) == "12.50 SEK"
+
+
+# Words of the page that are names, units and abbreviations, not misspellings.
+VOCABULARY = {
+    "binesh", "nps", "csat", "rfm", "utc", "bg", "nbd", "clv", "sms", "ab", "vip", "id", "ids",
+    "ml", "kpi", "kpis", "csv", "html", "min", "pts", "vs", "dbt",
+}  # fmt: skip
+
+
+@pytest.mark.integration
+def test_every_word_of_the_report_is_spelled_right(report):  # noqa: F811
+    html = Path(report).read_text(encoding="utf-8")
+    text = re.sub(r"<style.*?</style>|<[^>]+>|&\w+;", " ", html, flags=re.S)
+    # Identifiers (ids, table and column names, file names) are not words.
+    text = re.sub(r"\S*[_./]\S*|\S*\d\S*", " ", text)
+    words = {word.lower() for word in re.findall(r"[A-Za-z]+(?:'[a-z]+)?", text)}
+    unknown = SpellChecker().unknown(words) - VOCABULARY
+    assert not unknown, sorted(unknown)
