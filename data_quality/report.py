@@ -10,7 +10,6 @@ audit.quality_acceptances. It opens with what blocks or warns now and the way ou
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,13 +19,13 @@ from jinja2 import Environment, select_autoescape
 
 from data_quality.quarantine import summarise_quarantine
 from data_quality.suites import LAYERS
+from data_quality.validation import failing_file
 from reports import charts
 from sources.readers import table_exists
 
 HISTORY_RUNS = 30
 BLOCKING_LAYERS = ("raw", "staging")  # marts failures warn, never block
 # A failing value's origin in a sample: `... at <file> row <n>` or `... in <file> (<n> rows)`
-SAMPLE_FILE = re.compile(r" (?:at (\S+) row \d+|in (\S+) \(\d+ rows\))$")
 # What became of a table's failing rows in a run, stacked in this order in its chart.
 OUTCOMES = {
     "blocked the run": charts.VERMILLION,
@@ -211,14 +210,6 @@ def needs_attention(layers: dict[str, dict[str, list[dict]]], quarantined: set[s
                 )
                 items.append(item)
     return sorted(items, key=lambda item: item["rank"])
-
-
-def failing_file(samples: list[str]) -> str | None:
-    """The landing file the first sample with an origin came from."""
-    for sample in samples:
-        if match := SAMPLE_FILE.search(sample):
-            return match.group(1) or match.group(2)
-    return None
 
 
 def message_detail(result: dict) -> str:

@@ -630,6 +630,18 @@ def sample_values(check: Check, frame: pd.DataFrame, indexes: list) -> list[str]
     return samples
 
 
+# The origin sample_values appends to a failing value.
+SAMPLE_FILE = re.compile(r" (?:at (\S+) row \d+|in (\S+) \(\d+ rows\))$")
+
+
+def failing_file(samples: list[str]) -> str | None:
+    """The landing file the first of sample_values' samples with an origin came from."""
+    for sample in samples:
+        if match := SAMPLE_FILE.search(sample):
+            return match.group(1) or match.group(2)
+    return None
+
+
 def display(value: Any) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "null"

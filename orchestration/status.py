@@ -5,15 +5,13 @@ blocked it and how to go on), then the warehouse's own accounting from audit.loa
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-# A failing value's origin as data_quality.validation.sample_values writes it.
-SAMPLE_FILE = re.compile(r" (?:at (\S+) row \d+|in (\S+) \(\d+ rows\))$")
+from data_quality.validation import failing_file
 
 
 @dataclass(frozen=True)
@@ -105,14 +103,7 @@ def blocking_failures(warehouse: Path, run_ids: list[str]) -> dict[str, list[Blo
         return {}
     blockers: dict[str, list[Blocker]] = {}
     for run_id, asset, check, samples in rows:
-        file = next(
-            (
-                match.group(1) or match.group(2)
-                for sample in json.loads(samples or "[]")
-                if (match := SAMPLE_FILE.search(sample))
-            ),
-            None,
-        )
+        file = failing_file(json.loads(samples or "[]"))
         fix = f"re-deliver or remove {file}, or " if file else "re-deliver the file, or "
         clear_with = f"{fix}binesh accept {asset} {check} --reason '...'"
         blockers.setdefault(run_id, []).append(Blocker(asset, check, file, clear_with))
