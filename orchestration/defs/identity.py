@@ -17,6 +17,7 @@ from ml.pipeline.artifacts import ModelArtifact
 from orchestration.defs.automation import ON_CADENCE, ON_CODE_CHANGE, REBUILDS_TAG, WRITER_TAGS
 from orchestration.defs.ml import training_asset
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.metadata import rounded_metadata
 from orchestration.project import code_version, python_files
 
 INPUTS = [
@@ -133,17 +134,21 @@ def identity_resolution(
         if field == "clusters":
             metadata |= summary | {f"links_{rule}": n for rule, n in links_per_rule.items()}
             metadata["linkage_model_version"] = identity_linkage_model.version
-        yield dg.MaterializeResult(asset_key=["intermediate", table], metadata=metadata)
+        yield dg.MaterializeResult(
+            asset_key=["intermediate", table], metadata=rounded_metadata(metadata)
+        )
     yield dg.AssetCheckResult(
         check_name="no_oversized_customers",
         asset_key=CLUSTERS,
         passed=summary["oversized_customers_left"] == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "oversized_customers_left": summary["oversized_customers_left"],
-            "clusters_cut_by_the_size_guard": summary["oversized_clusters"],
-            "shared_identifiers": summary["shared_identifiers"],
-        },
+        metadata=rounded_metadata(
+            {
+                "oversized_customers_left": summary["oversized_customers_left"],
+                "clusters_cut_by_the_size_guard": summary["oversized_clusters"],
+                "shared_identifiers": summary["shared_identifiers"],
+            }
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from ml.pipeline.plots import markdown_image
 from ml.pipeline.tables import SCHEMA, no_rows, read_ml_table, write_ml_table
 from orchestration.defs.automation import ON_CADENCE, REBUILDS_TAG, RETRAIN_REASONS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.metadata import round_metric, rounded_metadata
 from orchestration.project import code_version, dbt_project, python_files
 
 FEATURE_KEYS = [dg.AssetKey([FEATURE_SCHEMA, table]) for table in FEATURE_TABLES]
@@ -78,19 +79,16 @@ def model_metadata(artifact: ModelArtifact) -> dict[str, object]:
     for reason in ("why_no_classifier", "why_no_model", "retrain_reason", "retrain_every_days"):
         if reason in described:
             metadata[reason] = described[reason]
-    metadata |= {
-        name: dg.MetadataValue.float(value)
-        for name, value in figures.items()
-        if math.isfinite(value)
-    }
+    figures = {name: round_metric(name, value) for name, value in figures.items()}
+    metadata |= {name: value for name, value in figures.items() if math.isfinite(value)}
     if figures:
         metadata["figures"] = dg.MetadataValue.md(
             "| figure | value |\n|---|---|\n"
-            + "".join(f"| {name} | {value:.4g} |\n" for name, value in figures.items())
+            + "".join(f"| {name} | {value} |\n" for name, value in figures.items())
         )
     for name, png in artifact.plots.items():
         metadata[f"plot_{name}"] = dg.MetadataValue.md(markdown_image(png, name))
-    return metadata
+    return rounded_metadata(metadata)
 
 
 def baseline_check(artifact: ModelArtifact, asset_key: list[str]) -> dg.AssetCheckResult:
@@ -212,13 +210,15 @@ def write_scores(
             check_name="score_distribution_stable",
             asset_key=["ml", table],
             passed=stability <= DRIFT_LIMIT,
-            metadata={
-                "population_stability_index": stability,
-                "limit": DRIFT_LIMIT,
-                "previous_model_version": str(previous["model_version"].iloc[0]),
-            },
+            metadata=rounded_metadata(
+                {
+                    "population_stability_index": stability,
+                    "limit": DRIFT_LIMIT,
+                    "previous_model_version": str(previous["model_version"].iloc[0]),
+                }
+            ),
         )
-    return metadata, check
+    return rounded_metadata(metadata), check
 
 
 def drift_check_spec(table: str, score_column: str) -> dg.AssetCheckSpec:

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import LAYERS, quality_suites
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.metadata import rounded_metadata
 from reports.locations import quality_report_directory
 
 BLOCKING_LAYERS = ("raw", "staging")
@@ -72,14 +73,16 @@ def build_quality_checks(layer: str) -> dg.AssetChecksDefinition:
                     else dg.AssetCheckSeverity.WARN
                 ),
                 description=outcome.message,
-                metadata={
-                    "rows_checked": outcome.rows_checked,
-                    "failing_count": outcome.failing_count,
-                    "quarantined_count": outcome.quarantined_count,
-                    "observed_value": outcome.observed_value,
-                    "sample_values": dg.MetadataValue.json(outcome.samples),
-                    "quality_report": dg.MetadataValue.path(str(report)),
-                },
+                metadata=rounded_metadata(
+                    {
+                        "rows_checked": outcome.rows_checked,
+                        "failing_count": outcome.failing_count,
+                        "quarantined_count": outcome.quarantined_count,
+                        "observed_value": outcome.observed_value,
+                        "sample_values": dg.MetadataValue.json(outcome.samples),
+                        "quality_report": dg.MetadataValue.path(str(report)),
+                    }
+                ),
             )
 
     return quality_checks

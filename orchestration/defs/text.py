@@ -8,6 +8,7 @@ from ml.text.analysis import ANALYSIS_VERSION
 from ml.text.records import TEXT_SOURCES
 from ml.text.warehouse import SCHEMA, TABLE, update_text_insights
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.metadata import rounded_metadata
 from orchestration.project import code_version, python_files
 
 
@@ -31,21 +32,23 @@ def text_insights(warehouse: DuckDBResource) -> dg.MaterializeResult:
         update = update_text_insights(con)
     seconds = update.analysis_seconds
     return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": update.rows,
-            "rows_by_source_table": update.rows_by_source_table,
-            "sentiment_distribution": update.sentiment_distribution,
-            "top_themes": dg.MetadataValue.md(
-                "| theme | texts |\n|---|---|\n"
-                + "".join(f"| {theme} | {count} |\n" for theme, count in update.top_themes)
-            ),
-            "requested_features": update.requested_features,
-            "texts_analysed": update.texts_analysed,
-            "texts_reused": update.texts_reused,
-            "analysis_seconds": round(seconds, 3),
-            "rows_per_second": round(update.rows / seconds) if seconds > 0 else update.rows,
-            "analysis_version": ANALYSIS_VERSION,
-        }
+        metadata=rounded_metadata(
+            {
+                "dagster/row_count": update.rows,
+                "rows_by_source_table": update.rows_by_source_table,
+                "sentiment_distribution": update.sentiment_distribution,
+                "top_themes": dg.MetadataValue.md(
+                    "| theme | texts |\n|---|---|\n"
+                    + "".join(f"| {theme} | {count} |\n" for theme, count in update.top_themes)
+                ),
+                "requested_features": update.requested_features,
+                "texts_analysed": update.texts_analysed,
+                "texts_reused": update.texts_reused,
+                "analysis_seconds": seconds,
+                "rows_per_second": round(update.rows / seconds) if seconds > 0 else update.rows,
+                "analysis_version": ANALYSIS_VERSION,
+            }
+        )
     )
 
 
