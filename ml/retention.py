@@ -16,6 +16,7 @@ It reads ml.churn_predictions, ml.clv_predictions and marts.customer_360.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -83,5 +84,15 @@ def why(row) -> str:
         if pd.notna(row.days_since_last_order)
         else "no order yet"
     )
-    drivers = f"; {row.top_drivers}" if row.top_drivers else ""
+    drivers = f"; {readable_drivers(row.top_drivers)}" if row.top_drivers else ""
     return f"{order}, active {row.days_since_last_activity} days ago{drivers}"
+
+
+def readable_drivers(drivers: str) -> str:
+    """The churn model's "days_since_last_order = 191 (+); searches = 15 (-)" for people:
+    "days since last order 191 (raises the risk); searches 15 (lowers it)"."""
+    text = re.sub(r"(\w+) = ", lambda match: match.group(1).replace("_", " ") + " ", drivers)
+    text = re.sub(
+        r"(\w+) missing", lambda match: match.group(1).replace("_", " ") + " unknown", text
+    )
+    return text.replace("(+)", "(raises the risk)").replace("(-)", "(lowers it)")

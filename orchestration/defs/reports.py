@@ -12,6 +12,7 @@ from orchestration.defs import dbt as dbt_models
 from orchestration.defs import ml as ml_models
 from orchestration.defs.automation import ON_CODE_CHANGE, REBUILDS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.metadata import rounded_metadata
 from orchestration.project import (
     PROJECT_ROOT,
     code_version,
@@ -137,7 +138,7 @@ def insight_report(
             "path": dg.MetadataValue.path(str(report.latest)),
             "run_page": dg.MetadataValue.path(str(report.page)),
             "url": dg.MetadataValue.url(report.latest.as_uri()),
-            **{name: dg.MetadataValue.float(value) for name, value in report.headline.items()},
+            **rounded_metadata(report.headline),
             "absent_sections": dg.MetadataValue.json(report.absent_sections),
         }
     )

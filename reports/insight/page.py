@@ -25,6 +25,7 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     caption: str
+    first_is_id: bool = False  # set in a fixed-width font
 
 
 @dataclass(frozen=True)

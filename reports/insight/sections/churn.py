@@ -93,4 +93,5 @@ def retention_table(to_call, horizon: int, warehouse: Warehouse) -> Table:
         "risk (churn probability × expected value). Left out: "
         f"{number(to_call.lapsed)} customers with no activity in {horizon} days (already "
         f"lapsed) and {number(to_call.without_consent)} without consent to be contacted.",
+        first_is_id=True,
     )

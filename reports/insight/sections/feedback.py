@@ -57,8 +57,8 @@ def build(warehouse: Warehouse) -> Section:
             Chart(
                 charts.svg(figure, "Feedback themes"),
                 f"Themes of reviews, survey comments and tickets; colour is the tone (blue "
-                f"positive, vermillion negative, grey neutral). Most negative: {worst['theme']} "
-                f"({worst['sentiment']:+.2f} on a −1 to 1 scale).",
+                "positive, vermillion negative, grey neutral). Most negative: "
+                f"{label(worst['theme']).lower()} ({worst['sentiment']:+.2f} on a −1 to 1 scale).",
             )
         )
     nps = months.dropna(subset=["nps"]) if months is not None else None
