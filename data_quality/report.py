@@ -292,6 +292,7 @@ section.attention.warn-only{border-left-color:#b7791f}
 section.attention.clear{border-left-color:#2f9e66}
 section.attention h2{margin:0 0 6px;font-size:18px}
 section.attention p{margin:0 0 6px}
+section.attention td.num{min-width:9em}
 svg.chart{display:block;width:100%;height:auto;margin:4px 0 8px}
 section.table{background:#fff;border-radius:8px;margin:12px 0;padding:12px 16px;
 box-shadow:0 1px 2px rgba(0,0,0,.08)}

@@ -16,7 +16,24 @@ from ml.retention import retention_list
 from reports import charts
 from reports.formatting import Money, label
 from reports.insight.page import MIN_SAMPLE
-from reports.insight.sections import channels, churn, interests, kpis, leads, segments
+from reports.insight.sections import (
+    campaigns,
+    channels,
+    churn,
+    clv,
+    cohorts,
+    demand,
+    feedback,
+    funnel,
+    interests,
+    kpis,
+    leads,
+    loyalty,
+    offers,
+    quality,
+    sales,
+    segments,
+)
 from reports.warehouse import Warehouse
 from tests.integration import test_pipeline
 from tests.reports.test_insight_report import report  # noqa: F401  (the pipeline's page)
@@ -83,13 +100,19 @@ def test_the_interest_headline_and_caption_read_the_heat_map_right(warehouse):
     section = interests.build(warehouse)
     caption = section.charts[0].caption
     assert f"more ({charts.DIVERGING_ABOVE}) or less ({charts.DIVERGING_BELOW})" in caption
-    top = interests.strongest_affinity(
-        warehouse.con.execute(
-            "select * from marts.insight_interests where group_type = 'segment' "
-            "and group_value <> 'unknown'"
-        ).df()
-    )
-    if top is not None:
+    present = {g for (g,) in warehouse.con.execute(
+        "select distinct group_type from marts.insight_interests"
+    ).fetchall()}  # fmt: skip
+    group_type = next(g for g in interests.GROUP_TYPES if g in present)
+    assert f"each {label(group_type).lower()} group" in caption
+    top = warehouse.con.execute(
+        "select group_value, group_customers from marts.insight_interests "
+        f"where group_type = '{group_type}' and group_value <> 'unknown' "
+        f"and group_customers >= {MIN_SAMPLE} and affinity_index is not null "
+        "order by affinity_index desc, group_value limit 1"
+    ).df()
+    if len(top):
+        top = top.iloc[0]
         assert top["group_customers"] >= MIN_SAMPLE
         assert section.title.startswith(label(top["group_value"]))
 
@@ -190,3 +213,140 @@ def test_every_word_of_the_report_is_spelled_right(report):  # noqa: F811
     words = {word.lower() for word in re.findall(r"[A-Za-z]+(?:'[a-z]+)?", text)}
     unknown = SpellChecker().unknown(words) - VOCABULARY
     assert not unknown, sorted(unknown)
+
+
+@pytest.mark.integration
+def test_the_fastest_growing_category_is_the_top_of_those_with_enough_orders(warehouse):
+    title = sales.build(warehouse).title
+    rows = warehouse.con.execute(
+        "select dimension_value, revenue_growth_rate from marts.insight_sales_trends "
+        f"where dimension = 'category' and orders >= {MIN_SAMPLE} "
+        "and revenue_growth_rate is not null order by revenue_growth_rate desc"
+    ).fetchall()
+    if rows:
+        assert title.startswith(f"{rows[0][0]} ") and f"{rows[0][1]:+.0%}" in title
+
+
+@pytest.mark.integration
+def test_the_unmet_demand_named_is_the_most_asked_for_gap(warehouse):
+    title = demand.build(warehouse).title
+    rows = warehouse.con.execute(
+        "select subject, demand_count from marts.insight_product_demand "
+        "where gap_type in ('not_offered', 'under_served') "
+        f"and demand_count >= {MIN_SAMPLE} order by demand_count desc, subject limit 1"
+    ).fetchall()
+    if rows:
+        assert f"“{rows[0][0]}”" in title and f"{rows[0][1]:,}" in title
+
+
+@pytest.mark.integration
+def test_the_feedback_headline_is_the_most_written_theme_and_the_latest_nps(warehouse):
+    title = feedback.build(warehouse).title
+    (theme, share), *_ = warehouse.con.execute(
+        "select theme, sum(texts) / (select sum(texts) from marts.insight_feedback "
+        "where theme <> 'all') from marts.insight_feedback where theme <> 'all' "
+        "group by theme order by sum(texts) desc, theme"
+    ).fetchall()
+    assert f"about {theme} ({share:.0%})" in title
+    nps = warehouse.con.execute(
+        "select nps from marts.insight_feedback where theme = 'all' and nps is not null "
+        "order by period_month desc limit 1"
+    ).fetchall()
+    if nps:
+        assert f"NPS is {nps[0][0]:.0f}" in title
+
+
+@pytest.mark.integration
+def test_the_loyalty_tier_named_brings_the_share_of_revenue_it_claims(warehouse):
+    title = loyalty.build(warehouse).title
+    tiers = warehouse.con.execute(
+        "select loyalty_tier, share_of_customers, share_of_revenue from marts.insight_loyalty "
+        f"where loyalty_tier <> 'all' and customers >= {MIN_SAMPLE} and share_of_revenue > 0 "
+        "order by tier_order limit 1"
+    ).fetchall()
+    (tier, customers, revenue) = tiers[0]
+    assert title.startswith(label(tier)) and f"bring {revenue:.0%} of revenue" in title
+
+
+@pytest.mark.integration
+def test_the_funnel_headline_is_the_share_of_sessions_that_purchase(warehouse):
+    title = funnel.build(warehouse).title
+    first, purchases = warehouse.con.execute(
+        "select sum(entrants) filter (step_number = 1), sum(entrants) filter "
+        "(step_name = 'purchase') from marts.journey_funnel "
+        "where funnel = 'web_session' and channel = 'all'"
+    ).fetchone()
+    share = purchases / first
+    shown = f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+    assert title.startswith(f"{shown} of sessions end in a purchase")
+
+
+@pytest.mark.integration
+def test_the_retention_headline_is_the_cohort_weighted_repeat_rate(warehouse):
+    title = cohorts.build(warehouse).title
+    (rate,) = warehouse.con.execute(
+        "select sum(retention_rate * cohort_customers) / sum(cohort_customers) "
+        "from marts.cohort_retention where months_since_first_order = 1"
+    ).fetchone()
+    if rate is not None:
+        shown = f"{rate:.1%}" if rate < 0.1 else f"{rate:.0%}"
+        assert title.startswith(f"{shown} of new customers buy again")
+
+
+@pytest.mark.integration
+def test_the_clv_headline_is_the_top_fifths_share_of_expected_value(warehouse):
+    title = clv.build(warehouse).title
+    values = sorted(
+        (max(v, 0) for (v,) in warehouse.con.execute(
+            "select expected_value from ml.clv_predictions where expected_value is not null"
+        ).fetchall()),
+        reverse=True,
+    )  # fmt: skip
+    top = max(1, round(len(values) * 0.2))
+    assert f"hold {sum(values[:top]) / sum(values):.0%}" in title
+    assert Money("GBP")(sum(values)) in title
+
+
+@pytest.mark.integration
+def test_the_offer_named_is_the_most_frequent_first_offer_of_the_largest_segment(warehouse):
+    title = offers.build(warehouse).title
+    rows = warehouse.con.execute(
+        "with segments as (select customer_id, coalesce(cluster_profile, segment) as segment "
+        "from ml.customer_segments), sizes as (select segment, count(*) as customers "
+        f"from segments group by segment having count(*) >= {MIN_SAMPLE}) "
+        "select sizes.segment, offers.category from ml.next_best_offers as offers "
+        "join segments using (customer_id) join sizes using (segment) "
+        "where offers.offer_rank = 1 group by all "
+        "order by any_value(sizes.customers) desc, sizes.segment, count(*) desc, category limit 1"
+    ).fetchall()
+    if rows:
+        segment, category = rows[0]
+        assert title.startswith(f"Offer {category} to {label(segment)}")
+
+
+@pytest.mark.integration
+def test_the_ab_headline_counts_the_significant_results_shown(warehouse):
+    section = campaigns.build(warehouse)
+    if section.absent:
+        return
+    rows = warehouse.con.execute(
+        "select click_rate_p_value, conversion_rate_p_value from marts.campaign_ab_results "
+        "where not is_control and variant is not null "
+        f"order by started_date desc, ab_test_name, variant limit {campaigns.AB_TESTS_SHOWN}"
+    ).fetchall()
+    significant = sum(p is not None and p < campaigns.SIGNIFICANCE for row in rows for p in row)
+    if significant:
+        assert section.title.startswith(f"{significant} results of the last")
+    else:
+        assert section.title.startswith("None of the last")
+
+
+@pytest.mark.integration
+def test_the_quality_headline_counts_the_latest_result_of_each_check(warehouse):
+    title = quality.build(warehouse).title
+    passed, total = warehouse.con.execute(
+        "select count(*) filter (success), count(*) from (select * from audit.quality_results "
+        "qualify row_number() over (partition by asset, check_name "
+        "order by checked_at desc) = 1)"
+    ).fetchone()
+    assert title.startswith(f"{passed:,} of {total:,} quality checks passed")

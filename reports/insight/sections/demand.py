@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reports import charts
 from reports.formatting import label, number
-from reports.insight.page import Chart, Section, absent
+from reports.insight.page import MIN_SAMPLE, Chart, Section, absent, too_few
 from reports.warehouse import Warehouse
 
 GAP_COLOURS = {
@@ -29,13 +29,17 @@ def build(warehouse: Warehouse) -> Section:
             "(marts.insight_product_demand is empty).",
         )
     gaps = rows[rows["gap_type"].isin(["not_offered", "under_served"])]
-    if len(gaps):
+    sizeable = gaps[gaps["demand_count"] >= MIN_SAMPLE]
+    if len(sizeable):
+        gaps = sizeable
         top = gaps.iloc[0]
         what = "we do not sell" if top["gap_type"] == "not_offered" else "we sell too little of"
         section.title = (
             f"“{top['subject']}” is the most asked-for thing {what} "
             f"({number(top['demand_count'])} {top['demand_source']} signals)"
         )
+    elif len(gaps):
+        section.title = too_few(int(gaps["demand_count"].max()), "signals for any unmet demand")
     else:
         section.title = f"Demand is served: the top ask, “{rows.iloc[0]['subject']}”, sells well"
     figure = charts.bars(

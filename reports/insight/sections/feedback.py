@@ -6,7 +6,7 @@ import pandas as pd
 
 from reports import charts
 from reports.formatting import label, number, percent, score
-from reports.insight.page import Chart, Section, absent, sentence
+from reports.insight.page import MIN_SAMPLE, Chart, Section, absent, sentence
 from reports.warehouse import Warehouse
 
 
@@ -34,7 +34,8 @@ def build(warehouse: Warehouse) -> Section:
     if themes is not None:
         total = themes["texts"].sum()
         top = themes.iloc[0]
-        worst = themes.sort_values("sentiment").iloc[0]
+        sizeable = themes[themes["texts"] >= MIN_SAMPLE]
+        worst = (sizeable if len(sizeable) else themes).sort_values("sentiment").iloc[0]
         titles.append(
             f"customers write most about {top['theme']} ({percent(top['texts'] / total)})"
         )

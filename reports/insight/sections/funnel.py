@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reports import charts
 from reports.formatting import label, number, percent
-from reports.insight.page import Chart, Section, absent, sentence
+from reports.insight.page import MIN_SAMPLE, Chart, Section, absent, sentence
 from reports.warehouse import Warehouse
 
 
@@ -54,7 +54,7 @@ def build(warehouse: Warehouse) -> Section:
             "nullif(sum(entrants) filter (step_number = 1), 0) as rate, "
             "sum(entrants) filter (step_number = 1) as sessions from marts.journey_funnel "
             "where funnel = 'web_session' and channel <> 'all' group by channel "
-            "having sessions >= 20 order by rate desc"
+            f"having sessions >= {MIN_SAMPLE} order by rate desc, channel"
         ).df()
         if len(by_channel) > 1:
             figure = charts.bars(
@@ -74,7 +74,7 @@ def build(warehouse: Warehouse) -> Section:
                 Chart(
                     charts.svg(figure, "Conversion by traffic channel"),
                     f"{label(by_channel['channel'].iloc[0])} traffic converts best; channels "
-                    "with at least 20 sessions.",
+                    f"with at least {MIN_SAMPLE} sessions.",
                 )
             )
     leads = steps[steps["funnel"] == "lead"]

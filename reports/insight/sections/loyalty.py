@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from reports import charts
 from reports.formatting import label, percent
-from reports.insight.page import Chart, Section, absent
+from reports.insight.page import MIN_SAMPLE, Chart, Section, absent
 from reports.warehouse import Warehouse
 
 
 def build(warehouse: Warehouse) -> Section:
     section = Section("loyalty", "Loyalty")
     tiers = warehouse.query(
-        "select loyalty_tier, share_of_customers, share_of_revenue, repeat_rate, nps "
+        "select loyalty_tier, customers, share_of_customers, share_of_revenue, repeat_rate, nps "
         "from marts.insight_loyalty where loyalty_tier <> 'all' order by tier_order",
         "marts.insight_loyalty",
     )
@@ -19,7 +19,7 @@ def build(warehouse: Warehouse) -> Section:
         return absent(
             section.anchor, section.name, "No customers yet: marts.insight_loyalty is empty."
         )
-    buyers = tiers[tiers["share_of_revenue"] > 0]
+    buyers = tiers[(tiers["share_of_revenue"] > 0) & (tiers["customers"] >= MIN_SAMPLE)]
     top = (buyers if len(buyers) else tiers).iloc[0]
     section.title = (
         f"{label(top['loyalty_tier'])} customers are {percent(top['share_of_customers'])} of "

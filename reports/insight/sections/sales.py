@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from reports import charts
 from reports.formatting import index, label, percent, signed_percent
-from reports.insight.page import Chart, Section, absent
+from reports.insight.page import MIN_SAMPLE, Chart, Section, absent
 from reports.warehouse import Warehouse
 
 
 def build(warehouse: Warehouse) -> Section:
     section = Section("sales", "Sales trends")
     rows = warehouse.query(
-        "select dimension, dimension_value, revenue, revenue_share, revenue_growth_rate, trend, "
-        "seasonality_index, sort_order, trend_window_days from marts.insight_sales_trends "
+        "select dimension, dimension_value, orders, revenue, revenue_share, revenue_growth_rate, "
+        "trend, seasonality_index, sort_order, trend_window_days from marts.insight_sales_trends "
         "where dimension in ('category', 'weekday', 'season')",
         "marts.insight_sales_trends",
     )
@@ -27,7 +27,8 @@ def build(warehouse: Warehouse) -> Section:
         if rows["trend_window_days"].notna().any()
         else 90
     )
-    growth = categories.dropna(subset=["revenue_growth_rate"])
+    # Growth is compared across categories with enough orders for a rate to mean something.
+    growth = categories[categories["orders"] >= MIN_SAMPLE].dropna(subset=["revenue_growth_rate"])
     if len(growth):
         fastest = growth.sort_values("revenue_growth_rate", ascending=False).iloc[0]
         slowest = growth.sort_values("revenue_growth_rate").iloc[0]
