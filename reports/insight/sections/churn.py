@@ -69,14 +69,7 @@ def build(warehouse: Warehouse) -> Section:
 def retention_table(to_call, horizon: int, warehouse: Warehouse) -> Table:
     first = to_call.customers.head(LISTED)
     return Table(
-        [
-            "customer_id",
-            "churn probability",
-            "expected value",
-            "value at risk",
-            "contact by",
-            "why",
-        ],
+        COLUMNS,
         [
             [
                 row.customer_id,

@@ -75,45 +75,41 @@ def build(warehouse: Warehouse) -> Section:
     weekdays = rows[rows["dimension"] == "weekday"].dropna(subset=["seasonality_index"])
     if len(weekdays):
         weekdays = weekdays.assign(order=(weekdays["sort_order"] + 6) % 7).sort_values("order")
-        best = weekdays.sort_values("seasonality_index", ascending=False).iloc[0]
-        figure = charts.bars(
-            [label(day) for day in weekdays["dimension_value"]],
-            list(weekdays["seasonality_index"]),
-            index,
-            colours=[
-                charts.GOOD if i >= 1 else charts.LIGHT_GREY for i in weekdays["seasonality_index"]
-            ],
-            reference=1.0,
-            annotations=[f"{i - 1:+.0%} vs average" for i in weekdays["seasonality_index"]],
-            xlabel="revenue per trading day / average day",
-        )
+        best = label(weekdays.loc[weekdays["seasonality_index"].idxmax(), "dimension_value"])
         section.charts.append(
-            Chart(
-                charts.svg(figure, f"{label(best['dimension_value'])} is the best day"),
-                f"{label(best['dimension_value'])}s sell {best['seasonality_index'] - 1:+.0%} "
-                "against an average trading day (1.0, dotted); blue days are above average.",
+            index_chart(
+                weekdays,
+                f"{best} is the best day",
+                f"{best}s sell {{change}} against an average trading day (1.0, dotted); blue "
+                "days are above average.",
             )
         )
     seasons = rows[rows["dimension"] == "season"].dropna(subset=["seasonality_index"])
     if len(seasons) > 1:
         seasons = seasons.sort_values("sort_order")
-        best = seasons.sort_values("seasonality_index", ascending=False).iloc[0]
-        figure = charts.bars(
-            [label(season) for season in seasons["dimension_value"]],
-            list(seasons["seasonality_index"]),
-            index,
-            colours=[
-                charts.GOOD if i >= 1 else charts.LIGHT_GREY for i in seasons["seasonality_index"]
-            ],
-            reference=1.0,
-            annotations=[f"{i - 1:+.0%} vs average" for i in seasons["seasonality_index"]],
-            xlabel="revenue per trading day / average day",
-        )
+        best = label(seasons.loc[seasons["seasonality_index"].idxmax(), "dimension_value"])
         section.charts.append(
-            Chart(
-                charts.svg(figure, f"{label(best['dimension_value'])} is the strongest season"),
-                f"{label(best['dimension_value'])} sells {best['seasonality_index'] - 1:+.0%} "
-                "against the average trading day (seasons of the northern hemisphere).",
+            index_chart(
+                seasons,
+                f"{best} is the strongest season",
+                f"{best} sells {{change}} against the average trading day (seasons of the "
+                "northern hemisphere).",
             )
         )
     return section
+
+
+def index_chart(rows, title: str, caption: str) -> Chart:
+    """Revenue per trading day of each weekday or season against the average day (1.0); the
+    caption's {change} is the best one's difference from it."""
+    values = rows["seasonality_index"]
+    figure = charts.bars(
+        [label(value) for value in rows["dimension_value"]],
+        list(values),
+        index,
+        colours=[charts.GOOD if i >= 1 else charts.LIGHT_GREY for i in values],
+        reference=1.0,
+        annotations=[f"{i - 1:+.0%} vs average" for i in values],
+        xlabel="revenue per trading day / average day",
+    )
+    return Chart(charts.svg(figure, title), caption.format(change=f"{values.max() - 1:+.0%}"))
