@@ -1,4 +1,4 @@
-"""Customer segments: RFM scores with named segments, and behavioural clusters with profiles.
+"""Customer segments: RFM scores with named segments, and named behavioural clusters.
 
 RFM (`score_rfm`) reads a purchase summary (ml.clv.summarise_orders: days_since_last_purchase,
 orders, revenue, one row per customer with at least one order) and gives each customer:
@@ -23,14 +23,30 @@ orders, revenue, one row per customer with at least one order) and gives each cu
       2       hibernating     hibernating          at_risk              at_risk    cant_lose
       1       lost            lost                 at_risk              at_risk    cant_lose
 
-Behavioural clusters (`cluster_customers`) take any numeric per-customer features (a customer_360
-selection): columns that are empty or constant are set aside (listed in the result); heavy-tailed
-non-negative columns (skewness > 1) are log1p-transformed; missing values take the column
-median; everything is standardised; KMeans (fixed random_state, ten restarts) runs for k = 2..8
-on a sample of 5,000, the k with the best silhouette is kept and its centres are refined on
-everyone. Clusters are numbered by size (0 is the largest) and named after their most distinctive
-standardised means ("high revenue, low days since last purchase"); the profile gives each
-cluster's size and feature means in original units.
+Behavioural clusters are segments a marketer can name and act on.
+`behaviour_features` turns a customer's counts as of the cutoff (ml_customer_features), sales
+and order lines into rates and shares: orders, sessions per month of known history; items per
+order; product views per session and add-to-carts per view; average order value; and the
+shares of orders in UK gift seasons (1-24 December, the week before Valentine's Day and
+Mothering Sunday, five days before Father's Day), with a coupon, in store and in the app,
+shrunk towards everyone's share by two orders so one order is not read as a habit.
+`cluster_customers` fits KMeans (fixed random_state, ten restarts, on a sample of 5,000, then
+refined on everyone) on the basis CLUSTER_BASIS (frequency, basket size, browsing, depth,
+intent: the traits that separate customers most; monetary totals would count frequency x
+basket twice), after setting aside empty or constant columns, log1p for skewed non-negative
+ones, median imputation and standardising. k is chosen for use (`choose_k`): among k = 2..8
+whose smallest cluster holds at least 5% of the sample, the smallest k >= 4 whose silhouette is
+at least 80% of the best silhouette; when no k >= 4 reaches that, the data have fewer groups and
+the best k is kept (two clear groups stay two). Clusters are numbered by size (0 the largest).
+Each cluster is named (`name_clusters`) after the ARCHETYPES ("Frequent big-basket buyers",
+"Seasonal gift shoppers", "Browsers who rarely buy", "Discount hunters", ...) its standardised
+trait means match best by cosine with the archetype's signature, one archetype per cluster
+(Hungarian assignment), and gets that archetype's action; a cluster no archetype fits (cosine
+< 0.3) is described by its two strongest traits ("Customers who buy often and visit rarely").
+The descriptive traits (DESCRIPTIVE_TRAITS: gift season, coupon, store, app shares, average
+order value, recency) name clusters without being fitted on: sparse signals that split
+customers on noise when clustered. The profile gives each cluster's name, action, size and
+feature means in original units; `traits` its standardised means.
 Everything is fitted on the customers being segmented: clustering has no labels to leak.
 
 `adjusted_rand_index` compares any labelling with known groups (e.g. the simulator's personas).
@@ -38,11 +54,13 @@ Everything is fitted on the customers being segmented: clustering has no labels 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -74,8 +92,128 @@ SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
 RFM_INPUTS = ("days_since_last_purchase", "orders", "revenue")
 
 SKEWNESS_FOR_LOG = 1.0
+
+# Behavioural clusters: k is chosen for use, not only for separation (see the module docstring).
+K_VALUES = range(2, 9)
+MIN_K = 4  # a marketer acts on four or more segments; fewer only when the data truly have fewer
+SILHOUETTE_SHARE = 0.8  # a k >= MIN_K is kept if its silhouette is >= 80% of the best k's
+MIN_CLUSTER_SHARE = 0.05  # a k whose smallest cluster holds fewer customers is not used
+SHARE_PRIOR_ORDERS = 2.0  # shares of orders shrink towards everyone's share by two orders
+MIN_MONTHS = 1.0  # rates per month count at least one month of history
+
+# The behaviour basis the clusters are fitted on (behaviour_features computes all of them):
+# how often, how much per order, how much browsing, how deep, and how often a look ends in
+# the cart. Monetary totals are left out: they are frequency x basket again, and would double
+# the weight of the one "buys a lot" axis that drowns every other difference.
+CLUSTER_BASIS = (
+    "orders_per_month",
+    "items_per_order",
+    "sessions_per_month",
+    "views_per_session",
+    "carts_per_view",
+)
+# Traits that describe and name the clusters beside the basis (not fitted on: weaker or
+# sparser signals that split customers on noise when clustered, but tell a marketer what to do).
+DESCRIPTIVE_TRAITS = (
+    "average_order_value",
+    "gift_season_share",
+    "coupon_share",
+    "store_share",
+    "app_share",
+    "days_since_last_order",
+)
+BEHAVIOUR_FEATURES = CLUSTER_BASIS + DESCRIPTIVE_TRAITS
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """A segment a marketer would name: its name, one suggested action, and its signature (the
+    sign of each trait's standardised cluster mean that marks it; traits not named are free)."""
+
+    name: str
+    action: str
+    signature: dict[str, float]
+
+
+# The archetypes a cluster can be named after: each cluster takes the one its standardised
+# trait means match best (cosine), no two clusters the same; a cluster no archetype fits gets
+# a descriptive name (see _fallback_name).
+ARCHETYPES = (
+    Archetype(
+        "Frequent big-basket buyers",
+        "Reward them with early access and a VIP tier; protect them with priority service.",
+        {"orders_per_month": 1, "items_per_order": 1, "average_order_value": 1,
+         "sessions_per_month": 0.5, "views_per_session": 0.5},
+    ),
+    Archetype(
+        "Loyal regulars",
+        "Keep them close with loyalty points and reminders when they usually reorder.",
+        {"orders_per_month": 1, "carts_per_view": 0.5, "days_since_last_order": -0.5,
+         "store_share": 0.5},
+    ),
+    Archetype(
+        "Seasonal gift shoppers",
+        "Send gift guides before Christmas, Valentine's Day and Mother's Day.",
+        {"gift_season_share": 1, "sessions_per_month": -0.5, "orders_per_month": -0.5},
+    ),
+    Archetype(
+        "Browsers who rarely buy",
+        "Turn browsing into orders with basket reminders and a first-repeat incentive.",
+        {"sessions_per_month": 1, "views_per_session": 1, "carts_per_view": -1,
+         "orders_per_month": -0.5},
+    ),
+    Archetype(
+        "Discount hunters",
+        "Reach them with coupons and sale alerts; keep discounts away from full-price buyers.",
+        {"coupon_share": 1, "average_order_value": -0.5, "items_per_order": -0.5},
+    ),
+    Archetype(
+        "Occasional small-basket buyers",
+        "Nudge them with low-cost reminders and bundles that lift the basket.",
+        {"orders_per_month": -1, "items_per_order": -1, "average_order_value": -0.5,
+         "sessions_per_month": -0.5},
+    ),
+    Archetype(
+        "Lapsed customers",
+        "Win them back with a time-limited offer before they forget the shop.",
+        {"days_since_last_order": 1, "orders_per_month": -0.5},
+    ),
+    Archetype(
+        "Store-first shoppers",
+        "Invite them to in-store events and link their store receipts to an online account.",
+        {"store_share": 1, "app_share": -0.5},
+    ),
+    Archetype(
+        "App-first shoppers",
+        "Use app notifications and app-only offers; they answer there first.",
+        {"app_share": 1, "store_share": -0.5},
+    ),
+    Archetype(
+        "Quick decisive buyers",
+        "Keep the path short: one-click reorder and restock alerts.",
+        {"carts_per_view": 1, "views_per_session": -1},
+    ),
+)  # fmt: skip
+MIN_ARCHETYPE_FIT = 0.3  # cosine below which a cluster is described instead of named
 DISTINCTIVE_Z = 0.25  # a standardised cluster mean below this in size is "average"
-NAME_TERMS = 2
+TRAIT_WORDS = {  # trait -> (phrase when high, phrase when low), for descriptive names
+    "orders_per_month": ("buy often", "buy rarely"),
+    "items_per_order": ("fill big baskets", "buy one or two items"),
+    "average_order_value": ("spend a lot per order", "spend little per order"),
+    "sessions_per_month": ("visit often", "visit rarely"),
+    "views_per_session": ("browse deeply", "browse briefly"),
+    "carts_per_view": ("add to cart readily", "rarely add to cart"),
+    "gift_season_share": ("buy in gift seasons", "avoid gift seasons"),
+    "coupon_share": ("use coupons", "pay full price"),
+    "store_share": ("shop in store", "shop online"),
+    "app_share": ("shop in the app", "avoid the app"),
+    "days_since_last_order": ("have not bought lately", "bought recently"),
+}
+FALLBACK_ACTION = "Test offers on a sample of them before a full campaign."
+
+# Gifting occasions of a UK shop (days before and including the occasion).
+GIFT_DAYS_BEFORE_CHRISTMAS = 24  # 1-24 December
+GIFT_WINDOWS = {"valentines_day": 7, "mothering_sunday": 7, "fathers_day": 5}
 
 
 def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
@@ -112,15 +250,108 @@ def score_rfm(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def easter_sunday(year: int) -> dt.date:
+    """Gregorian Easter Sunday (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def gift_occasions(year: int) -> dict[str, dt.date]:
+    """UK gifting occasions: Valentine's Day, Mothering Sunday (three weeks before Easter) and
+    Father's Day (third Sunday of June)."""
+    june_first = dt.date(year, 6, 1)
+    first_sunday = june_first + dt.timedelta(days=(6 - june_first.weekday()) % 7)
+    return {
+        "valentines_day": dt.date(year, 2, 14),
+        "mothering_sunday": easter_sunday(year) - dt.timedelta(days=21),
+        "fathers_day": first_sunday + dt.timedelta(days=14),
+    }
+
+
+def is_gift_season(dates: pd.Series) -> pd.Series:
+    """True on 1-24 December and in the week (five days for Father's Day) up to each occasion."""
+    days = pd.to_datetime(dates).dt.normalize()
+    season = (days.dt.month == 12) & (days.dt.day <= GIFT_DAYS_BEFORE_CHRISTMAS)
+    for year in days.dt.year.dropna().unique():
+        for occasion, day in gift_occasions(int(year)).items():
+            until = pd.Timestamp(day)
+            since = until - pd.Timedelta(days=GIFT_WINDOWS[occasion])
+            season |= days.between(since, until)
+    return season.fillna(False).astype(bool)
+
+
+def behaviour_features(
+    customers: pd.DataFrame, orders: pd.DataFrame, order_lines: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """BEHAVIOUR_FEATURES per customer (the rows of `customers`, indexed by customer_id).
+
+    customers: customer_360-style counts as of the cutoff (ml_customer_features): orders,
+        revenue, orders_with_coupon, store_orders, app_orders, sessions, product_views,
+        add_to_carts, days_since_first_seen, days_since_last_order.
+    orders: one row per sale (customer_id, ordered_at), for the gift-season share.
+    order_lines: one row per order line (customer_id, order_id, weight = quantity), for the
+        basket size; without them items_per_order is empty (and set aside by the clustering).
+
+    Rates are per month of known history (since first seen, at least MIN_MONTHS); shares of
+    orders are shrunk towards everyone's share by SHARE_PRIOR_ORDERS orders, so that one order
+    with a coupon does not make a customer a 100% coupon user; the browsing ratios add one to
+    each count for the same reason.
+    """
+    frame = customers
+    orders_count = frame["orders"].astype(np.float64)
+    months = np.maximum((frame["days_since_first_seen"].astype(np.float64) + 1) / 30.44, MIN_MONTHS)
+
+    def shrunk_share(counts: pd.Series) -> pd.Series:
+        counts = counts.reindex(frame.index).fillna(0).astype(np.float64)
+        overall = counts.sum() / orders_count.sum() if orders_count.sum() > 0 else 0.0
+        return (counts + SHARE_PRIOR_ORDERS * overall) / (orders_count + SHARE_PRIOR_ORDERS)
+
+    gift_orders = orders.loc[is_gift_season(orders["ordered_at"]).to_numpy(), "customer_id"]
+    if order_lines is not None and len(order_lines):
+        lines = order_lines.groupby("customer_id")
+        items_per_order = lines["weight"].sum() / lines["order_id"].nunique()
+    else:
+        items_per_order = pd.Series(dtype=np.float64)
+    sessions = frame["sessions"].astype(np.float64)
+    views = frame["product_views"].astype(np.float64)
+    features = pd.DataFrame(
+        {
+            "orders_per_month": orders_count / months,
+            "items_per_order": items_per_order.reindex(frame.index).astype(np.float64),
+            "sessions_per_month": sessions / months,
+            "views_per_session": (views + 1) / (sessions + 1),
+            "carts_per_view": (frame["add_to_carts"].astype(np.float64) + 1) / (views + 2),
+            "average_order_value": frame["revenue"].astype(np.float64)
+            / orders_count.where(orders_count > 0),
+            "gift_season_share": shrunk_share(gift_orders.value_counts()),
+            "coupon_share": shrunk_share(frame["orders_with_coupon"]),
+            "store_share": shrunk_share(frame["store_orders"]),
+            "app_share": shrunk_share(frame["app_orders"]),
+            "days_since_last_order": frame["days_since_last_order"].astype(np.float64),
+        },
+        index=frame.index,
+    )
+    return features[list(BEHAVIOUR_FEATURES)]
+
+
 @dataclass(frozen=True)
 class Clustering:
     """Behavioural clusters of the customers in `labels.index`."""
 
     labels: pd.Series  # cluster per customer, 0 = the largest cluster
-    names: dict[int, str]  # readable name per cluster
-    profile: pd.DataFrame  # per cluster: name, customers, share, mean of each feature
-    silhouettes: dict[int, float]  # k -> silhouette on the sample; the best k was kept
-    features: list[str]  # columns used
+    names: dict[int, str]  # marketer's name per cluster, unique, sentence case
+    actions: dict[int, str]  # one suggested action per cluster
+    profile: pd.DataFrame  # per cluster: name, action, customers, share, mean of each feature
+    traits: pd.DataFrame  # per cluster: standardised mean of each trait (what names it)
+    silhouettes: dict[int, float]  # k -> silhouette on the sample (k with clusters too small: none)
+    features: list[str]  # columns the clusters are fitted on
     log_features: list[str]  # of those, log1p-transformed
     set_aside: list[str]  # columns given but unusable: empty or constant
     model: Pipeline = field(repr=False)  # preprocessing + KMeans, fitted on everyone
@@ -147,62 +378,119 @@ def _preprocessing(log_features: list[str], linear_features: list[str]) -> Pipel
     return Pipeline([("transform", transform), ("scale", StandardScaler())])
 
 
-def _cluster_names(centres: pd.DataFrame) -> dict[int, str]:
-    """Name each cluster after its largest standardised means; add terms until names differ."""
+def _usable(values: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """(usable, log-transformed, set aside) columns of `values`."""
+    set_aside = [c for c in values.columns if values[c].nunique(dropna=True) < 2]
+    usable = [c for c in values.columns if c not in set_aside]
+    skewness = values[usable].skew()
+    log_features = [c for c in usable if values[c].min() >= 0 and skewness[c] > SKEWNESS_FOR_LOG]
+    return usable, log_features, set_aside
 
-    def name(row: pd.Series, terms: int) -> str:
-        strongest = row.abs().sort_values(ascending=False, kind="stable")
-        parts = [
-            f"{'high' if row[column] > 0 else 'low'} {column.replace('_', ' ')}"
-            for column in strongest.index[:terms]
-            if abs(row[column]) >= DISTINCTIVE_Z
-        ]
-        return ", ".join(parts) or "average"
 
-    terms = {cluster: NAME_TERMS for cluster in centres.index}
-    names = {cluster: name(centres.loc[cluster], NAME_TERMS) for cluster in centres.index}
-    while True:
-        taken = pd.Series(names)
-        clashing = [c for c in centres.index if (taken == names[c]).sum() > 1]
-        growable = [c for c in clashing if terms[c] < centres.shape[1]]
-        if not growable:
-            break
-        for cluster in growable:
-            terms[cluster] += 1
-            names[cluster] = name(centres.loc[cluster], terms[cluster])
-    for cluster in centres.index:  # identical even with every term: number them
-        twins = [c for c in centres.index if names[c] == names[cluster]]
+def standardised_traits(values: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """Per cluster, each usable column's mean on the standardised (log1p where skewed) scale."""
+    usable, log_features, _ = _usable(values)
+    scaled = values[usable].copy()
+    scaled[log_features] = np.log1p(scaled[log_features])
+    scaled = scaled.fillna(scaled.median())
+    scaled = (scaled - scaled.mean()) / scaled.std(ddof=0)
+    return scaled.groupby(labels).mean()
+
+
+def choose_k(silhouettes: dict[int, float], min_k: int = MIN_K) -> int:
+    """The smallest k >= min_k whose silhouette is at least SILHOUETTE_SHARE of the best one;
+    without one, the best k (the data support fewer segments)."""
+    best = max(silhouettes, key=lambda k: (silhouettes[k], -k))
+    usable = [
+        k
+        for k in sorted(silhouettes)
+        if k >= min_k and silhouettes[k] >= SILHOUETTE_SHARE * silhouettes[best]
+    ]
+    return usable[0] if usable else best
+
+
+def _fallback_name(row: pd.Series) -> str:
+    """A name from the two most distinctive traits: "Customers who buy often and ..."."""
+    strongest = row.abs().sort_values(ascending=False, kind="stable")
+    phrases = [
+        TRAIT_WORDS[trait][0 if row[trait] > 0 else 1]
+        if trait in TRAIT_WORDS
+        else f"{'high' if row[trait] > 0 else 'low'} {trait.replace('_', ' ')}"
+        for trait in strongest.index[:2]
+        if abs(row[trait]) >= DISTINCTIVE_Z
+    ]
+    return f"Customers who {' and '.join(phrases)}" if phrases else "Typical customers"
+
+
+def name_clusters(traits: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
+    """(name, action) per cluster: the archetypes matched to clusters one to one by the cosine of
+    their signature with the cluster's standardised trait means (Hungarian assignment); a
+    cluster whose match is below MIN_ARCHETYPE_FIT is described by its traits instead."""
+    columns = list(traits.columns)
+    signatures = np.array(
+        [[archetype.signature.get(c, 0.0) for c in columns] for archetype in ARCHETYPES]
+    )
+    centres = traits.to_numpy(dtype=np.float64)
+    norms = np.linalg.norm(centres, axis=1, keepdims=True) * np.linalg.norm(signatures, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fit = np.where(norms > 0, centres @ signatures.T / norms, 0.0)
+    rows, matched = linear_sum_assignment(-fit)
+    names, actions = {}, {}
+    for row, archetype in zip(rows, matched, strict=True):
+        cluster = traits.index[row]
+        if fit[row, archetype] >= MIN_ARCHETYPE_FIT:
+            names[cluster] = ARCHETYPES[archetype].name
+            actions[cluster] = ARCHETYPES[archetype].action
+        else:
+            names[cluster] = _fallback_name(traits.iloc[row])
+            actions[cluster] = FALLBACK_ACTION
+    for cluster in traits.index:  # more clusters than archetypes, or two alike descriptions
+        if cluster not in names:
+            names[cluster], actions[cluster] = _fallback_name(traits.loc[cluster]), FALLBACK_ACTION
+    for cluster in traits.index:
+        twins = [c for c in traits.index if names[c] == names[cluster]]
         if len(twins) > 1:
             for number, twin in enumerate(twins, start=1):
                 names[twin] = f"{names[twin]} ({number})"
-    return names
+    return names, actions
 
 
 def cluster_customers(
     features: pd.DataFrame,
     *,
-    k_values: Iterable[int] = range(2, 9),
+    descriptors: pd.DataFrame | None = None,
+    k_values: Iterable[int] = K_VALUES,
+    min_k: int = MIN_K,
     sample_size: int = 5000,
     random_state: int = 0,
 ) -> Clustering:
-    """Behavioural clusters of the customers in `features` (one row each, numeric columns).
+    """Behavioural clusters of the customers in `features` (one row each, numeric columns),
+    named after their traits: the feature columns and the `descriptors` (same rows, numeric;
+    described, not fitted on).
 
     Raises ValueError on non-numeric columns, on fewer usable columns than one, or on fewer
     customers than the smallest k + 1.
     """
-    non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    descriptors = (
+        pd.DataFrame(index=features.index)
+        if descriptors is None
+        else descriptors.drop(columns=[c for c in descriptors.columns if c in features.columns])
+    )
+    non_numeric = [
+        c
+        for frame in (features, descriptors)
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c])
+    ]
     if non_numeric:
         raise ValueError(f"features must be numeric; not: {non_numeric}")
     values = features.astype(np.float64)
-    set_aside = [c for c in values.columns if values[c].nunique(dropna=True) < 2]
-    usable = [c for c in values.columns if c not in set_aside]
+    usable, log_features, set_aside = _usable(values)
     if not usable:
         raise ValueError(f"no usable feature: every column is empty or constant ({set_aside})")
     candidates = [k for k in k_values if 2 <= k < len(values)]
     if not candidates:
         raise ValueError(f"{len(values)} customers are too few to cluster")
-    skewness = values[usable].skew()
-    log_features = [c for c in usable if values[c].min() >= 0 and skewness[c] > SKEWNESS_FOR_LOG]
     linear_features = [c for c in usable if c not in log_features]
 
     preprocessing = _preprocessing(log_features, linear_features)
@@ -212,11 +500,12 @@ def cluster_customers(
     silhouettes, sample_fits = {}, {}
     for k in candidates:
         sample_fits[k] = KMeans(k, n_init=10, random_state=random_state).fit(standardised[sample])
-        if len(np.unique(sample_fits[k].labels_)) > 1:
+        sizes = np.bincount(sample_fits[k].labels_, minlength=k)
+        if sizes.min() >= max(MIN_CLUSTER_SHARE * len(sample), 1) and (sizes > 0).sum() > 1:
             silhouettes[k] = float(silhouette_score(standardised[sample], sample_fits[k].labels_))
     if not silhouettes:
-        raise ValueError("customers are too alike to cluster (every sample fit found one group)")
-    best_k = max(silhouettes, key=lambda k: (silhouettes[k], -k))
+        raise ValueError("customers are too alike to cluster (no k gave clusters of useful size)")
+    best_k = choose_k(silhouettes, min_k)
 
     # Refine the sample's centres on everyone: one Lloyd run instead of ten restarts.
     kmeans = KMeans(best_k, init=sample_fits[best_k].cluster_centers_, n_init=1)
@@ -227,17 +516,16 @@ def cluster_customers(
     cluster_of_model_label[by_size] = np.arange(best_k)
     labels = pd.Series(cluster_of_model_label[model_labels], index=features.index, name="cluster")
 
-    centres = pd.DataFrame(  # the column transformer's output order
-        standardised, columns=log_features + linear_features, index=features.index
-    )
-    centres = centres.groupby(labels).mean()
-    names = _cluster_names(centres)
-    means = values[usable].groupby(labels).mean()
+    described = pd.concat([values[usable], descriptors.astype(np.float64)], axis=1)
+    traits = standardised_traits(described, labels)
+    names, actions = name_clusters(traits)
+    means = described.groupby(labels).mean()
     profile = pd.concat(
         [
             pd.DataFrame(
                 {
                     "name": pd.Series(names),
+                    "action": pd.Series(actions),
                     "customers": labels.value_counts(),
                     "share": labels.value_counts(normalize=True),
                 }
@@ -249,7 +537,9 @@ def cluster_customers(
     return Clustering(
         labels=labels,
         names=names,
+        actions=actions,
         profile=profile,
+        traits=traits,
         silhouettes=silhouettes,
         features=usable,
         log_features=log_features,

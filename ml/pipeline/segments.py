@@ -18,30 +18,34 @@ from ml.pipeline.frames import FeatureFrames, data_hash
 
 NAME = "segmentation"
 MIN_CUSTOMERS = 20  # quintiles and clusters of fewer buyers describe individuals, not segments
-# Behaviour as of the cutoff, one number each (customer_360's transactional, browsing,
-# engagement and service sections); sources a business lacks are constant and set aside.
-CLUSTER_FEATURES = (
+# Per-customer counts as of the cutoff (ml_customer_features) that segments.behaviour_features
+# turns into rates and shares; sources a business lacks give constant columns, set aside.
+CUSTOMER_COUNTS = (
     "orders",
     "revenue",
-    "average_order_value",
-    "days_since_last_order",
-    "days_since_first_order",
     "orders_with_coupon",
     "store_orders",
     "app_orders",
     "sessions",
     "product_views",
     "add_to_carts",
-    "email_opens",
-    "email_clicks",
-    "tickets",
-    "feedback_given",
+    "days_since_first_seen",
+    "days_since_last_order",
 )
 
 
 def buyer_features(frames: FeatureFrames) -> pd.DataFrame:
-    features = frames.features_at("scoring")
-    return features.loc[features["orders"] > 0, list(CLUSTER_FEATURES)].astype(np.float64)
+    """segments.BEHAVIOUR_FEATURES of every customer with a sale up to as_of."""
+    customers = frames.features_at("scoring")
+    buyers = customers.loc[customers["orders"] > 0, list(CUSTOMER_COUNTS)]
+    events = frames.product_events
+    lines = events.loc[events["event_type"] == "purchase", ["customer_id", "order_id", "weight"]]
+    return segments.behaviour_features(buyers, frames.orders, lines).astype(np.float64)
+
+
+def split_features(features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the cluster basis, the descriptive traits) of buyer_features."""
+    return features[list(segments.CLUSTER_BASIS)], features[list(segments.DESCRIPTIVE_TRAITS)]
 
 
 def purchase_summary(frames: FeatureFrames) -> pd.DataFrame:
@@ -63,7 +67,8 @@ def train_segments(frames: FeatureFrames) -> ModelArtifact:
             reason,
             training_window={"features_until": frames.as_of.isoformat()},
         )
-    clustering = segments.cluster_customers(features)
+    basis, descriptors = split_features(features)
+    clustering = segments.cluster_customers(basis, descriptors=descriptors)
     profile = clustering.profile
     return ModelArtifact(
         name=NAME,
@@ -79,11 +84,12 @@ def train_segments(frames: FeatureFrames) -> ModelArtifact:
             "k": clustering.k,
             "silhouettes": {str(k): value for k, value in clustering.silhouettes.items()},
             "clusters": {str(k): name for k, name in clustering.names.items()},
+            "actions": {str(k): action for k, action in clustering.actions.items()},
             "profile": profile.reset_index().to_dict(orient="records"),
         },
         plots={
             "segment_profiles": plots.profile_plot(
-                profile[clustering.features].set_axis(profile["name"], axis=0),
+                clustering.traits.set_axis(profile["name"], axis=0),
                 "cluster profiles (standardised means)",
             )
         },
@@ -94,8 +100,8 @@ def score_segments(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFra
     """ml.customer_segments rows: every customer with a sale up to as_of."""
     clustering: segments.Clustering = artifact.model
     rfm = segments.score_rfm(purchase_summary(frames))
-    features = buyer_features(frames).reindex(rfm.index)
-    clusters = clustering.predict(features)
+    basis, _ = split_features(buyer_features(frames).reindex(rfm.index))
+    clusters = clustering.predict(basis)
     return pd.DataFrame(
         {
             "customer_id": rfm.index.astype(str),
@@ -105,6 +111,7 @@ def score_segments(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFra
             "monetary_score": rfm["monetary_score"].astype(np.int64).to_numpy(),
             "cluster": clusters.astype(np.int64).to_numpy(),
             "cluster_profile": clusters.map(clustering.names).astype(object).to_numpy(),
+            "cluster_action": clusters.map(clustering.actions).astype(object).to_numpy(),
             "as_of": pd.Timestamp(frames.as_of),
             "model_version": artifact.version,
         }

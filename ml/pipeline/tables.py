@@ -17,7 +17,8 @@ TABLE_SCHEMAS: dict[str, dict[str, str]] = {
     "customer_segments": {
         "customer_id": "varchar", "segment": "varchar", "recency_score": "bigint",
         "frequency_score": "bigint", "monetary_score": "bigint", "cluster": "bigint",
-        "cluster_profile": "varchar", "as_of": "date", "model_version": "varchar",
+        "cluster_profile": "varchar", "cluster_action": "varchar", "as_of": "date",
+        "model_version": "varchar",
     },
     "lead_scores": {
         "lead_id": "varchar", "customer_id": "varchar", "conversion_probability": "double",

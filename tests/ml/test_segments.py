@@ -11,14 +11,26 @@ import pytest
 
 from ml.clv import summarise_orders
 from ml.segments import (
+    ARCHETYPES,
+    CLUSTER_BASIS,
+    DESCRIPTIVE_TRAITS,
+    MIN_CLUSTER_SHARE,
+    MIN_K,
     SEGMENT_GRID,
     SEGMENTS,
+    Clustering,
     adjusted_rand_index,
+    behaviour_features,
+    choose_k,
     cluster_customers,
+    is_gift_season,
+    name_clusters,
     quintile_scores,
     score_rfm,
 )
 from sources.simulator import simulate
+
+ARI_FLOOR = 0.12  # measured 0.155 (k = 4) on the simulation below; the old clusters scored 0.12
 
 
 @pytest.fixture(scope="module")
@@ -106,112 +118,150 @@ def test_quintile_scores_ignore_row_order_and_refuse_gaps():
         score_rfm(pd.DataFrame({"orders": [1]}))
 
 
-FEATURES_SQL = """
-with
-identity as (select * from read_csv('{landing}/_truth/identity.csv', all_varchar = true)),
-people as (select distinct person_id from identity),
-orders as (
-    select identity.person_id, orders.order_id, orders.channel, orders.coupon_code,
-        cast(orders.amount as double) as amount, cast(orders.ordered_at as date) as ordered_date
-    from read_csv('{landing}/ecommerce/orders/*.csv', union_by_name = true) as orders
+# A simulated business's warehouse-shaped inputs per person, straight from its landing files:
+# ml_customer_features' counts, the sales, and the order lines, each joined to its person
+# through the ground truth's identity map (this tests the segmentation, not identity
+# resolution, which has its own evaluation; noise-free, so the files parse without the loader).
+LANDING_SQL = """
+create temp table identity as
+    select * from read_csv('{landing}/_truth/identity.csv', all_varchar = true);
+create temp table sales as
+    select identity.person_id as customer_id, orders.order_id, orders.channel,
+        orders.coupon_code, cast(orders.amount as double) as amount,
+        cast(orders.ordered_at as timestamp) as ordered_at
+    from read_csv('{landing}/ecommerce/orders/*.csv', union_by_name = true, all_varchar = true)
+        as orders
     inner join identity on identity.source = 'ecommerce' and identity.source_table = 'customers'
-        and identity.source_key = cast(orders.customer_id as varchar)
-),
-items as (
-    select order_id, sum(quantity) as items
-    from read_csv('{landing}/ecommerce/order_items/*.csv', union_by_name = true) group by order_id
-),
+        and identity.source_key = orders.customer_id
+    where orders.status not in ('cancelled', 'refunded', 'returned');
+create temp table lines as
+    select sales.customer_id, sales.order_id, cast(items.quantity as bigint) as weight
+    from read_csv('{landing}/ecommerce/order_items/*.csv', union_by_name = true,
+        all_varchar = true) as items
+    inner join sales using (order_id);
+create temp table customers as
+with
+cutoff as (select max(ordered_at)::date as as_of from sales),
 purchases as (
-    select person_id, count(*) as orders, sum(amount) as revenue,
-        avg(amount) as average_order_value,
-        (select max(ordered_date) from orders) - max(ordered_date) as days_since_last_order,
-        avg(cast(coupon_code is not null as int)) as coupon_share,
-        avg(cast(channel = 'store' as int)) as store_share,
-        avg(items) as items_per_order
-    from orders left join items using (order_id) group by person_id
+    select customer_id, count(*) as orders, sum(amount) as revenue,
+        count(coupon_code) as orders_with_coupon,
+        count(*) filter (where channel = 'store') as store_orders,
+        count(*) filter (where channel = 'app') as app_orders,
+        min(ordered_at)::date as first_order, max(ordered_at)::date as last_order
+    from sales group by customer_id
 ),
 web as (
-    select identity.person_id, count(distinct session_id) as sessions,
+    select identity.person_id as customer_id, count(distinct session_id) as sessions,
         count(*) filter (where event_type = 'product_view') as product_views,
-        count(*) filter (where event_type = 'search') as searches,
-        count(*) filter (where event_type = 'add_to_cart') as add_to_carts
+        count(*) filter (where event_type = 'add_to_cart') as add_to_carts,
+        min(occurred_at)::date as first_visit
     from read_parquet('{landing}/web/events/*.parquet') as events
     inner join identity on identity.source = 'web' and identity.source_key = events.anonymous_id
     group by identity.person_id
-),
-email as (
-    select identity.person_id,
-        count(*) filter (where event_type = 'opened') as emails_opened,
-        count(*) filter (where event_type = 'clicked') as emails_clicked
-    from read_json('{landing}/marketing/messages/*.jsonl', union_by_name = true) as messages
-    inner join identity on identity.source = 'crm' and identity.source_table = 'contacts'
-        and identity.source_key = messages.contact_id
-    group by identity.person_id
 )
-select person_id, coalesce(orders, 0) as orders, coalesce(revenue, 0) as revenue,
-    average_order_value, days_since_last_order, coupon_share, store_share, items_per_order,
+select customer_id, orders, revenue, orders_with_coupon, store_orders, app_orders,
     coalesce(sessions, 0) as sessions, coalesce(product_views, 0) as product_views,
-    coalesce(searches, 0) as searches, coalesce(add_to_carts, 0) as add_to_carts,
-    coalesce(emails_opened, 0) as emails_opened, coalesce(emails_clicked, 0) as emails_clicked
-from people
-left join purchases using (person_id)
-left join web using (person_id)
-left join email using (person_id)
-order by person_id
+    coalesce(add_to_carts, 0) as add_to_carts,
+    as_of - least(first_order, coalesce(first_visit, first_order)) as days_since_first_seen,
+    as_of - last_order as days_since_last_order
+from purchases cross join cutoff left join web using (customer_id)
+order by customer_id;
 """
 
 
 @pytest.fixture(scope="module")
-def simulated_people(tmp_path_factory) -> tuple[pd.DataFrame, pd.Series]:
-    """360-style features per person of a small simulated business, and their true personas.
-
-    Read straight from the landing files, with records joined to people through the ground
-    truth's identity map: this tests the clustering, not identity resolution (which has its own
-    evaluation). Without injected defects, so the files parse without the loader.
-    """
+def simulated_buyers(tmp_path_factory) -> tuple[pd.DataFrame, pd.Series, Clustering]:
+    """behaviour_features of every buyer of a small simulated business (a year, so that the
+    gift seasons are in it), their true personas, and their segments."""
     landing = tmp_path_factory.mktemp("segments") / "landing"
-    simulate(landing, customers=800, days=120, seed=1, noise_rate=0)
+    simulate(landing, customers=1500, days=365, seed=1, noise_rate=0)
     with duckdb.connect() as con:
-        features = con.execute(FEATURES_SQL.format(landing=landing)).df().set_index("person_id")
+        con.execute(LANDING_SQL.format(landing=landing))
+        customers = con.execute("select * from customers").df().set_index("customer_id")
+        sales = con.execute("select customer_id, ordered_at from sales").df()
+        lines = con.execute("select * from lines").df()
+    features = behaviour_features(customers, sales, lines)
     personas = pd.read_csv(Path(landing) / "_truth" / "persons.csv", index_col="person_id")
-    return features, personas.loc[features.index, "persona"]
+    return features, personas.loc[features.index, "persona"], segment(features)
 
 
-def test_behavioural_clusters_recover_some_of_the_simulated_personas(simulated_people):
-    features, personas = simulated_people
-    clustering = cluster_customers(features)
+def segment(features: pd.DataFrame):
+    return cluster_customers(
+        features[list(CLUSTER_BASIS)], descriptors=features[list(DESCRIPTIVE_TRAITS)]
+    )
 
-    ari = adjusted_rand_index(clustering.labels, personas)
-    # Measured when written: ARI 0.120 for seed 1 (568 people known to the business after 120
-    # days; 0.112 and 0.116 for seeds 2 and 3); a random labelling scores about 0.
-    assert ari > 0.08
-    shuffled = pd.Series(np.random.default_rng(0).permutation(clustering.labels), personas.index)
-    assert adjusted_rand_index(shuffled, personas) < 0.03
 
-    assert clustering.k == len(clustering.profile) == len(set(clustering.names.values()))
-    assert clustering.k in clustering.silhouettes
-    assert clustering.silhouettes[clustering.k] == max(clustering.silhouettes.values())
+def test_a_simulated_business_gets_four_or_more_named_segments(simulated_buyers):
+    features, personas, clustering = simulated_buyers
+
+    assert clustering.k >= MIN_K
+    assert clustering.k == choose_k(clustering.silhouettes)
+    assert clustering.k == len(clustering.profile) == len(clustering.actions)
     sizes = clustering.profile["customers"]
     assert sizes.sum() == len(features) and sizes.is_monotonic_decreasing
-    assert clustering.profile["share"].sum() == pytest.approx(1.0)
-    assert "revenue" in clustering.log_features
+    assert clustering.profile["share"].min() >= MIN_CLUSTER_SHARE * 0.8  # refined on everyone
+    assert clustering.features == list(CLUSTER_BASIS)
+    # every customer has one readable name and one action
+    names = clustering.labels.map(clustering.names)
+    actions = clustering.labels.map(clustering.actions)
+    assert names.notna().all() and actions.notna().all()
+    assert len(set(clustering.names.values())) == clustering.k
+    for name in clustering.names.values():  # sentence case, words only
+        assert "_" not in name and name[0].isupper() and name[1:] == name[1:].lower(), name
+    for action in clustering.actions.values():
+        assert action[0].isupper() and action.endswith(".") and len(action) < 120
     assert (clustering.predict(features) == clustering.labels).all()
-    again = cluster_customers(features)
+    again = segment(features)
     assert (again.labels == clustering.labels).all() and again.names == clustering.names
 
 
-def test_cluster_names_and_profiles_describe_the_clusters(simulated_people):
-    features, _ = simulated_people
-    clustering = cluster_customers(features)
-    profile = clustering.profile
-    overall = features.mean()
+def test_behavioural_segments_recover_the_simulated_personas_better_than_chance(simulated_buyers):
+    features, personas, clustering = simulated_buyers
+
+    ari = adjusted_rand_index(clustering.labels, personas)
+    # Measured when written (1,500 people, 365 days, seed 1): ARI 0.155 with k = 4.
+    # A classifier trained on the personas themselves reaches only about 0.4 on these traits
+    # (gradient boosting, five-fold), so the personas overlap: 0.5 is out of reach unsupervised.
+    assert ari > ARI_FLOOR, ari
+    shuffled = pd.Series(np.random.default_rng(0).permutation(clustering.labels), personas.index)
+    assert adjusted_rand_index(shuffled, personas) < 0.03
+
+
+def test_segment_names_follow_their_traits(simulated_buyers):
+    _, _, clustering = simulated_buyers
+    traits = clustering.traits
     for cluster, name in clustering.names.items():
-        for term in name.split(", "):
-            direction, _, feature = term.partition(" ")
-            column = feature.replace(" ", "_")
-            above = profile.loc[cluster, column] > overall[column]
-            # Log scale can flip a mean's side only for a skewed column; none did here.
-            assert above == (direction == "high"), (name, column)
+        archetype = next((a for a in ARCHETYPES if a.name == name), None)
+        if archetype is None:
+            continue
+        fit = sum(weight * traits.loc[cluster, trait] for trait, weight in
+                  archetype.signature.items() if trait in traits.columns)  # fmt: skip
+        assert fit > 0, (name, traits.loc[cluster].to_dict())
+
+
+def test_k_prefers_four_or_more_segments_unless_the_data_have_fewer():
+    assert choose_k({2: 0.24, 3: 0.22, 4: 0.20, 5: 0.20}) == 4
+    assert choose_k({2: 0.28, 3: 0.22, 4: 0.21, 5: 0.235}) == 5
+    assert choose_k({2: 0.90, 3: 0.60, 4: 0.40, 5: 0.35}) == 2  # two clear groups stay two
+
+
+def test_gift_seasons_follow_the_uk_calendar():
+    days = pd.Series(
+        pd.to_datetime(
+            ["2025-12-01", "2025-12-25", "2025-02-10", "2025-03-30"]
+            + ["2025-03-31", "2025-06-15", "2025-06-09", "2025-07-01"]
+        )
+    )
+    # Mothering Sunday 2025 is 30 March (Easter 20 April); Father's Day 15 June.
+    assert is_gift_season(days).tolist() == [True, False, True, True, False, True, False, False]
+
+
+def test_names_are_unique_and_readable_for_any_clusters():
+    rng = np.random.default_rng(0)
+    traits = pd.DataFrame(rng.normal(0, 1, (9, 3)), columns=["orders_per_month", "spend", "x_y"])
+    names, actions = name_clusters(traits)
+    assert len(set(names.values())) == 9 and set(actions) == set(names)
+    assert not any("_" in name for name in names.values())
 
 
 def test_unusable_columns_are_set_aside_and_bad_input_refused():
@@ -226,8 +276,8 @@ def test_unusable_columns_are_set_aside_and_bad_input_refused():
     )
     clustering = cluster_customers(features)
     assert clustering.set_aside == ["constant", "empty"]
-    assert clustering.k == 2
-    assert sorted(clustering.names.values()) == ["high spend, high visits", "low spend, low visits"]
+    assert clustering.k == 2  # two clear groups: fewer than MIN_K, because the data say so
+    assert len(set(clustering.names.values())) == 2
     truth = pd.Series(np.r_[np.zeros(50), np.ones(50)], index=features.index)
     assert adjusted_rand_index(clustering.labels, truth) == 1.0
 
