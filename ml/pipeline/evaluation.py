@@ -27,10 +27,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from ml import retention
 from ml import segments as segmentation
 from ml.pipeline import churn, clv, leads, offers, segments
 from ml.pipeline.artifacts import ModelArtifact
 from ml.pipeline.frames import read_feature_frames
+from sources.readers import table_exists
 
 
 @dataclass
@@ -133,6 +135,7 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
                 roc_auc_score(scored["has_churned"], scored["churn_probability"])
             )
     evaluation.figures["churn"] = churn_figures
+    evaluation.figures["retention list"] = retention_figures(con, truth_dir, person_ids, frames)
 
     backtest = clv_artifact.why_skipped or clv_artifact.metadata["backtest"]
     if isinstance(backtest, str):
@@ -163,6 +166,26 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
             "beats baseline": offer_evaluation["beats_baseline"],
         }
     return evaluation
+
+
+def retention_figures(con, truth_dir: Path, person_ids: pd.Series, frames) -> dict:
+    """The warehouse's retention list (what the insight report shows): its size and value at
+    risk, who was left out, and how many of those listed and left out as lapsed had truly
+    stopped buying by as_of (the list should hold customers still there to keep)."""
+    if not all(table_exists(con, *table.split(".")) for table in retention.INPUTS):
+        return {"status": "no churn, CLV or customer 360 tables in the warehouse"}
+    listed = retention.retention_list(con)
+    figures = {
+        "customers listed": len(listed.customers),
+        "value at risk": round(listed.value_at_risk, 2),
+        "left out: lapsed": listed.lapsed,
+        "left out: no consent": listed.without_consent,
+    }
+    churned = true_churn(truth_dir, person_ids, frames.as_of)
+    on_list = churned.reindex(listed.customers["customer_id"]).dropna()
+    if len(on_list):
+        figures["listed who had truly churned"] = float(on_list.mean())
+    return figures
 
 
 def true_churn(truth_dir: Path, person_ids: pd.Series, as_of) -> pd.Series:
