@@ -76,3 +76,10 @@ def label(value: object) -> str:
     words = [ACRONYMS.get(word, word) for word in str(value).replace("_", " ").split(" ")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def phrase(value: object) -> str:
+    """`label` for the middle of a sentence: "loyalty tier", but "RFM segment"."""
+    text = label(value)
+    first = text.split(" ")[0]
+    return text if first in ACRONYMS.values() else text[:1].lower() + text[1:]

@@ -14,7 +14,7 @@ from spellchecker import SpellChecker
 
 from ml.retention import retention_list
 from reports import charts
-from reports.formatting import Money, label
+from reports.formatting import Money, label, phrase
 from reports.insight.page import MIN_SAMPLE
 from reports.insight.sections import (
     campaigns,
@@ -104,7 +104,7 @@ def test_the_interest_headline_and_caption_read_the_heat_map_right(warehouse):
         "select distinct group_type from marts.insight_interests"
     ).fetchall()}  # fmt: skip
     group_type = next(g for g in interests.GROUP_TYPES if g in present)
-    assert f"each {label(group_type).lower()} group" in caption
+    assert f"each {phrase(group_type)} group" in caption
     top = warehouse.con.execute(
         "select group_value, group_customers from marts.insight_interests "
         f"where group_type = '{group_type}' and group_value <> 'unknown' "
@@ -190,6 +190,7 @@ def test_labels_read_as_words():
     assert label("cant_lose") == "Can't lose"
     assert label("need_attention") == "Needs attention"
     assert label("vip") == "VIP"
+    assert phrase("rfm_segment") == "RFM segment" and phrase("loyalty_tier") == "loyalty tier"
     assert Money("GBP")(1234.5) == "£1,234" and Money("SEK")(12.5) == "12.50 SEK"
 
 

@@ -4,7 +4,7 @@ than customers overall."""
 from __future__ import annotations
 
 from reports import charts
-from reports.formatting import label
+from reports.formatting import label, phrase
 from reports.insight.page import MIN_SAMPLE, Chart, Section, absent, too_few
 from reports.warehouse import Warehouse
 
@@ -36,7 +36,7 @@ def build(warehouse: Warehouse) -> Section:
     grid.columns = [label(value) for value in grid.columns]
     top = strongest_affinity(rows)
     if top is None:
-        title = too_few(int(order.max()), f"customers in any {label(group_type).lower()} group")
+        title = too_few(int(order.max()), f"customers in any {phrase(group_type)} group")
     else:
         title = (
             f"{label(top['group_value'])} care about {top['interest']} "
@@ -51,7 +51,7 @@ def build(warehouse: Warehouse) -> Section:
         Chart(
             charts.svg(figure, title),
             f"How much more ({charts.DIVERGING_ABOVE}) or less ({charts.DIVERGING_BELOW}) each "
-            f"{label(group_type).lower()} group declares an interest than customers overall; "
+            f"{phrase(group_type)} group declares an interest than customers overall; "
             f"largest groups on top; the headline reads only groups of {MIN_SAMPLE} or more.",
         )
     )
