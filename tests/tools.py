@@ -9,6 +9,7 @@ CI installs both (.ci/run), so a missing one there is a broken setup, not a reas
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -161,3 +162,33 @@ def group_alive(group: int) -> bool:
         if process_group == group and state != "Z":
             return True
     return False
+
+
+# Words of Binesh's pages that are names, units, abbreviations and British spellings (the spell
+# checker's list is American English), not misspellings.
+VOCABULARY = {
+    "binesh", "nps", "csat", "rfm", "crm", "utc", "iso", "bg", "nbd", "clv", "sms", "ab", "vip",
+    "id", "ids", "ml", "kpi", "kpis", "csv", "html", "json", "matplotlib", "app", "min", "pts",
+    "vs", "dbt", "timestamp", "touchpoint", "touchpoints",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    "behavioural", "colour", "colours", "catalogue", "moisturiser", "normalise", "normalised",
+}  # fmt: skip
+
+
+def misspelled(html: str) -> set[str]:
+    """The words of a page that are not English: its text without markup, code, identifiers
+    (ids, table, column and file names), numbers or the data samples it quotes
+    (class "samples")."""
+    from spellchecker import SpellChecker  # a dev dependency, for this alone
+
+    text = re.sub(
+        r"<style.*?</style>|<code>.*?</code>|<(\w+) class=\"samples\">.*?</\1>",
+        " ",
+        html,
+        flags=re.S,
+    )
+    text = re.sub(r"<[^>]+>|&\w+;|&#\d+;", " ", text)
+    text = re.sub(r"\S*[_./=]\S*|\S*\d\S*", " ", text)
+    words = {word.lower() for word in re.findall(r"[A-Za-z]+(?:'[a-z]+)?", text)}
+    return SpellChecker().unknown(words) - VOCABULARY

@@ -22,6 +22,7 @@ from sources.contract import LANDING_TABLES
 from sources.loader import load_table
 from sources.simulator import simulate
 from tests.data_quality.test_blocking_run import BAD_FILE, deliver
+from tests.tools import misspelled
 
 BLOCKING_CHECK = ("raw.surveys__responses", "nps_score_in_range")
 
@@ -202,3 +203,9 @@ def test_when_nothing_blocks_or_warns_the_page_says_so_in_one_line(clean_page):
         "Nothing blocks the nightly run; no warnings.".split()
     )
     assert all(row["status"] == "passed" for row in check_rows(clean_page))
+
+
+def test_every_word_of_the_report_is_spelled_right(warehouse, clean_page):
+    _, first, second = warehouse
+    for page in (first, second, clean_page):
+        assert not misspelled(page)

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import colormaps
-from spellchecker import SpellChecker
 
 from ml.retention import retention_list
 from reports import charts
@@ -37,6 +36,7 @@ from reports.insight.sections import (
 from reports.warehouse import Warehouse
 from tests.integration import test_pipeline
 from tests.reports.test_insight_report import report  # noqa: F401  (the pipeline's page)
+from tests.tools import misspelled
 
 env = test_pipeline.env
 built = test_pipeline.built
@@ -194,26 +194,9 @@ def test_labels_read_as_words():
     assert Money("GBP")(1234.5) == "£1,234" and Money("SEK")(12.5) == "12.50 SEK"
 
 
-# Words of the page that are names, units, abbreviations and British spellings (the checker's
-# list is American English), not misspellings.
-VOCABULARY = {
-    "binesh", "nps", "csat", "rfm", "utc", "bg", "nbd", "clv", "sms", "ab", "vip", "id", "ids",
-    "ml", "kpi", "kpis", "csv", "html", "json", "matplotlib", "app", "min", "pts", "vs", "dbt",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-    "behavioural", "colour", "colours", "catalogue", "moisturiser",
-}  # fmt: skip
-
-
 @pytest.mark.integration
 def test_every_word_of_the_report_is_spelled_right(report):  # noqa: F811
-    html = Path(report).read_text(encoding="utf-8")
-    text = re.sub(r"<style.*?</style>|<[^>]+>|&\w+;", " ", html, flags=re.S)
-    # Identifiers (ids, table and column names, file names) are not words.
-    text = re.sub(r"\S*[_./]\S*|\S*\d\S*", " ", text)
-    words = {word.lower() for word in re.findall(r"[A-Za-z]+(?:'[a-z]+)?", text)}
-    unknown = SpellChecker().unknown(words) - VOCABULARY
-    assert not unknown, sorted(unknown)
+    assert not misspelled(Path(report).read_text(encoding="utf-8"))
 
 
 @pytest.mark.integration
