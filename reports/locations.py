@@ -15,7 +15,7 @@ def dbt_docs_directory(warehouse: Path) -> Path:
 
 
 def insight_report_directory(warehouse: Path) -> Path:
-    """The insight report: latest.html and runs/<run_id>.html (reports/insight_report.py)."""
+    """The insight report: latest.html and runs/<run_id>.html (reports/insight/)."""
     return warehouse.resolve().parent / "reports" / "insight"
 
 

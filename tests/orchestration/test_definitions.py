@@ -96,7 +96,7 @@ CUSTOMER_360_KEYS = {
 # What each run publishes beside the warehouse (orchestration/defs/reports.py).
 REPORTS_KEYS = {"reports/bi_snapshot", "reports/dbt_docs"}
 
-# The insight report (reports/insight_report.py).
+# The insight report (reports/insight/).
 INSIGHT_REPORT_KEYS = {"reports/insight_report"}
 
 # ML (orchestration/defs/ml.py): point-in-time feature marts, trained models, ml.* tables.
