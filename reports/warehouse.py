@@ -10,7 +10,7 @@ import pandas as pd
 from reports.formatting import Money
 
 # Where the shop's currency is recorded (one per shop; the most common if several).
-ORDERS = "staging.stg_ecommerce__orders"
+KPI_MONTHS = "marts.kpi_monthly"
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -54,10 +54,10 @@ class Warehouse:
     @cached_property
     def currency(self) -> str | None:
         """The ISO code the orders are in (None: no orders)."""
-        if not self.has(ORDERS):
+        if not self.has(KPI_MONTHS) or "currency" not in self.columns(KPI_MONTHS):
             return None
         rows = self.con.execute(
-            f"select currency from {ORDERS} where currency is not null "
+            f"select currency from {KPI_MONTHS} where currency is not null "
             "group by currency order by count(*) desc, currency limit 1"
         ).fetchall()
         return rows[0][0] if rows else None

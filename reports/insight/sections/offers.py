@@ -1,9 +1,10 @@
-"""Next best offers: what to offer each behavioural segment (ml.next_best_offers), with how much
-more than the average buyer the segment already buys that category.
+"""Next best offers: what to offer each behavioural segment (ml.next_best_offers), and how much
+more than buyers overall the segment already favours that category.
 
-Expected uplift here is observational: a segment's purchase rate of the offered category over
-all buyers' rate (marts.ml_customer_product_events). A causal uplift needs offers sent to a
-random half and withheld from the other (campaign A/B tests measure exactly that per campaign).
+The uplift shown is observational: the share of the segment whose most bought category
+(marts.customer_360.top_purchased_category) is the offered one, over that share among all
+segmented buyers. A causal uplift needs the offer sent to a random half and withheld from the
+other (the campaign A/B tests measure exactly that per campaign).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from reports.warehouse import Warehouse
 
 ANCHOR, NAME = "offers", "Next best offers"
 PER_SEGMENT = 3
-EVENTS = "marts.ml_customer_product_events"
+PROFILES = "marts.customer_360"
 
 
 def build(warehouse: Warehouse) -> Section:
-    if not warehouse.has("ml.next_best_offers", "ml.customer_segments", EVENTS):
+    if not warehouse.has("ml.next_best_offers", "ml.customer_segments", PROFILES):
         return absent(
             ANCHOR, NAME, "No offers: ml.next_best_offers or ml.customer_segments is absent."
         )
@@ -29,18 +30,20 @@ def build(warehouse: Warehouse) -> Section:
             from ml.customer_segments
         ),
         sizes as (select segment, count(*) as customers from segments group by segment),
-        bought as (
-            select distinct customer_id, category from {EVENTS} where event_type = 'purchase'
+        favourite as (
+            select segments.segment, profiles.top_purchased_category as category
+            from segments inner join {PROFILES} as profiles using (customer_id)
+            where profiles.top_purchased_category is not null
         ),
         segment_rate as (
-            select segments.segment, bought.category,
-                count(distinct bought.customer_id) / any_value(sizes.customers) as rate
-            from bought inner join segments using (customer_id) inner join sizes using (segment)
+            select favourite.segment, favourite.category,
+                count(*) / any_value(sizes.customers) as rate
+            from favourite inner join sizes using (segment)
             group by all
         ),
         overall_rate as (
-            select category, count(distinct customer_id) / (select count(*) from segments) as rate
-            from bought where customer_id in (select customer_id from segments) group by category
+            select category, count(*) / (select count(*) from segments) as rate
+            from favourite group by category
         ),
         offered as (
             select segments.segment, offers.category, count(*) as offered
@@ -76,7 +79,7 @@ def build(warehouse: Warehouse) -> Section:
     section = Section(ANCHOR, NAME, title=title)
     section.tables.append(
         Table(
-            ["segment", "offer (category)", "first offer for", "segment buys it", "uplift"],
+            ["segment", "offer (category)", "first offer for", "favourite of", "uplift"],
             [
                 [
                     f"{label(row.segment)} ({number(row.customers)})",
@@ -88,7 +91,7 @@ def build(warehouse: Warehouse) -> Section:
                 for row in rows.itertuples()
             ],
             f"The {PER_SEGMENT} categories most often offered first to each segment (largest "
-            "segments first), with the share of the segment that bought the category so far and "
+            "segments first), with the share of the segment whose most bought category it is and "
             "how much more (+) or less (−) that is than among all buyers: an observed uplift, "
             "not a causal one.",
         )

@@ -101,6 +101,8 @@ order_months as (
 
     select
         cast({{ dbt.date_trunc('month', 'ordered_at') }} as date) as kpi_month,
+        -- One currency per shop; min() rather than mode() runs on every engine.
+        min(currency) as currency,
         count(distinct customer_id) as purchasing_customers,
         count(
             distinct case
@@ -131,6 +133,7 @@ final as (
     select
         monthly_totals.kpi_month,
         cast(monthly_totals.revenue as {{ type_double() }}) as revenue,
+        cast(order_months.currency as {{ dbt.type_string() }}) as currency,
         cast(monthly_totals.orders as {{ dbt.type_bigint() }}) as orders,
         cast(monthly_totals.revenue as {{ type_double() }})
         / nullif(monthly_totals.orders, 0) as average_order_value,
