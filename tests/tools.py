@@ -169,7 +169,7 @@ def group_alive(group: int) -> bool:
 VOCABULARY = {
     "binesh", "nps", "csat", "rfm", "crm", "utc", "iso", "bg", "nbd", "clv", "sms", "ab", "vip",
     "id", "ids", "ml", "kpi", "kpis", "csv", "html", "json", "matplotlib", "app", "min", "pts",
-    "vs", "dbt", "timestamp", "touchpoint", "touchpoints",
+    "vs", "dbt", "timestamp", "touchpoint", "touchpoints", "usb",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     "mon", "tue", "wed", "thu", "fri", "sat", "sun",
     "behavioural", "colour", "colours", "catalogue", "moisturiser", "normalise", "normalised",
