@@ -172,7 +172,8 @@ VOCABULARY = {
     "vs", "dbt", "timestamp", "touchpoint", "touchpoints", "usb",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-    "behavioural", "colour", "colours", "catalogue", "moisturiser", "normalise", "normalised",
+    "behavioural", "colour", "colours", "catalogue", "favourite", "moisturiser", "normalise",
+    "normalised",
 }  # fmt: skip
 
 
