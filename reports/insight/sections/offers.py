@@ -9,6 +9,8 @@ other (the campaign A/B tests measure exactly that per campaign).
 
 from __future__ import annotations
 
+import pandas as pd
+
 from reports.formatting import label, number, percent
 from reports.insight.page import MIN_SAMPLE, Section, Table, absent, too_few
 from reports.warehouse import Warehouse
@@ -21,7 +23,9 @@ PROFILES = "marts.customer_360"
 def build(warehouse: Warehouse) -> Section:
     if not warehouse.has("ml.next_best_offers", "ml.customer_segments", PROFILES):
         return absent(
-            ANCHOR, NAME, "No offers: ml.next_best_offers or ml.customer_segments is absent."
+            ANCHOR,
+            NAME,
+            "No offers: ml.next_best_offers, ml.customer_segments or marts.customer_360 is absent.",
         )
     rows = warehouse.query(
         f"""
@@ -85,8 +89,8 @@ def build(warehouse: Warehouse) -> Section:
                     f"{label(row.segment)} ({number(row.customers)})",
                     row.category,
                     f"{number(row.offered)} ({percent(row.offered / row.customers)})",
-                    percent(row.segment_rate) if row.segment_rate == row.segment_rate else "0%",
-                    f"{row.uplift:+.0%} vs all buyers" if row.uplift == row.uplift else "n/a",
+                    percent(row.segment_rate) if pd.notna(row.segment_rate) else "0%",
+                    f"{row.uplift:+.0%} vs all buyers" if pd.notna(row.uplift) else "n/a",
                 ]
                 for row in rows.itertuples()
             ],
