@@ -117,9 +117,10 @@ def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeRe
     code_version=REPORTS_CODE_VERSION,
     description=(
         "The insight report: the story of the customer base in charts (headline KPIs, the six "
-        "insights, funnel, retention, segments, churn risk, lead grades, CLV, A/B tests, data "
-        "quality), one self-contained HTML page per run that opens offline, also kept as "
-        "latest.html (docs/report.md)."
+        "insights, funnel, retention, segments and their actions, churn risk and whom to "
+        "contact, lead grades, CLV, next best offers, A/B tests, data quality), one "
+        "self-contained HTML page per run that opens offline, also kept as latest.html "
+        "(docs/report.md)."
     ),
 )
 def insight_report(
