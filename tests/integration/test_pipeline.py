@@ -57,12 +57,17 @@ def snapshot(warehouse: str) -> dict[str, int]:
         }
 
 
-@pytest.fixture(scope="module")
-def built(env) -> dict[str, int]:
+def build_small_business(env: dict[str, str]) -> dict[str, int]:
+    """Simulate the small business and `binesh run` it; the tables' row counts."""
     binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
     output = binesh(env, "run")
     assert "Built the warehouse" in output and "accounting: holds for every file" in output
     return snapshot(env["BINESH_WAREHOUSE"])
+
+
+@pytest.fixture(scope="module")
+def built(env) -> dict[str, int]:
+    return build_small_business(env)
 
 
 def test_a_successful_build_leaves_no_dbt_target_folders_behind(env, built):

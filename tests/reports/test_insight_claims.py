@@ -34,12 +34,8 @@ from reports.insight.sections import (
     segments,
 )
 from reports.warehouse import Warehouse
-from tests.integration import test_pipeline
 from tests.reports.test_insight_report import report  # noqa: F401  (the pipeline's page)
 from tests.tools import misspelled
-
-env = test_pipeline.env
-built = test_pipeline.built
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,7 @@ from PIL import Image
 
 from reports.insight import PAGE, RUNS, build_insight_report
 from reports.locations import insight_report_directory
-from tests.integration import test_pipeline
 from tests.tools import page_text, screenshot
-
-# The small simulated business of test_pipeline.py, built once for this module.
-env = test_pipeline.env
-built = test_pipeline.built
 
 SECTIONS = (
     "kpis", "sales", "demand", "feedback", "channels", "interests", "loyalty", "funnel",
