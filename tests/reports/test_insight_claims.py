@@ -230,7 +230,7 @@ def test_the_feedback_headline_is_the_most_written_theme_and_the_latest_nps(ware
     assert f"about {theme} ({share:.0%})" in title
     nps = warehouse.con.execute(
         "select nps from marts.insight_feedback where theme = 'all' and nps is not null "
-        "order by period_month desc limit 1"
+        f"and nps_responses >= {MIN_SAMPLE} order by period_month desc limit 1"
     ).fetchall()
     if nps:
         assert f"NPS is {nps[0][0]:.0f}" in title

@@ -64,8 +64,12 @@ def build(warehouse: Warehouse) -> Section:
         )
     nps = months.dropna(subset=["nps"]) if months is not None else None
     if nps is not None and len(nps):
-        latest = nps.iloc[-1]
-        titles.append(f"NPS is {score(latest['nps'])} in {pd.Timestamp(latest['period_month']):%B}")
+        # The latest month resting on enough responses (a month just begun may have one).
+        enough = nps[nps["nps_responses"] >= MIN_SAMPLE]
+        if len(enough):
+            latest = enough.iloc[-1]
+            month = pd.Timestamp(latest["period_month"])
+            titles.append(f"NPS is {score(latest['nps'])} in {month:%B}")
         figure = charts.line(
             pd.to_datetime(nps["period_month"]),
             {"NPS": nps["nps"]},
