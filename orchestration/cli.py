@@ -177,6 +177,28 @@ def build_parser() -> argparse.ArgumentParser:
     add_location_flags(quarantine)
     quarantine.set_defaults(command=quarantine_command, command_name="quarantine")
 
+    erase = commands.add_parser(
+        "erase",
+        help="erase people everywhere (landing files, every table, BI snapshot, reports) and "
+        "keep them erased (docs/privacy.md)",
+    )
+    add_location_flags(erase)
+    erase.add_argument(
+        "identifiers",
+        nargs="*",
+        metavar="IDENTIFIER",
+        help="an email, a phone, a customer id (cus_...) or a source key "
+        "(<source>__<table>:<key>, e.g. crm__contacts:CRM-0100001)",
+    )
+    erase.add_argument("--file", type=Path, help="a file of identifiers, one per line")
+    erase.add_argument(
+        "--verify",
+        action="store_true",
+        help="change nothing: look for any trace of these identifiers, and of everyone erased, "
+        "in every table and every file under the data folder",
+    )
+    erase.set_defaults(command=erase_command, command_name="erase")
+
     accept = commands.add_parser(
         "accept",
         help="let a blocking quality failure through, for the rows loaded so far, with a reason",
@@ -511,6 +533,88 @@ def print_quality_summary(warehouse: Path, run_id: str) -> int:
         )
         print(f"Quality report  {quality_report_directory(warehouse) / 'latest.html'}")
     return len(failures)
+
+
+def erase_command(args: argparse.Namespace) -> int:
+    """Resolve, suppress, erase at the source and everywhere else, rebuild, then verify."""
+    from orchestration.runs import one_run_at_a_time
+    from privacy import erase
+    from privacy.verify import traces_of, verify
+    from reports.bi_snapshot import drop_previous_version
+
+    landing, warehouse = resolve_locations(args)
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}; build it with `binesh run`")
+    requested = list(args.identifiers)
+    if args.file:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+        requested += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    if not requested:
+        raise ValueError("name at least one identifier, or a --file of them")
+    # the data folder (BI snapshot, reports, model artifacts, logs) and the landing zone
+    folders = [warehouse.parent] + ([] if landing.is_relative_to(warehouse.parent) else [landing])
+    if args.verify:
+        identifiers: dict[str, set[str]] = {}
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            for text in requested:
+                kind, value = erase.parse_identifier(text)
+                [(form,)] = con.execute(
+                    f"select {erase.matching_form_sql('$kind', '$value')}",
+                    {"kind": kind, "value": value},
+                ).fetchall()
+                identifiers.setdefault(kind, set()).add(form)
+            traces = verify(con, traces_of(identifiers, set()), folders, warehouse)
+        return print_traces(traces)
+    with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
+        with duckdb.connect(str(warehouse)) as con:
+            try:
+                resolution = erase.resolve(con, requested)
+            except erase.NotFound as error:
+                print(f"binesh erase: {error}", file=sys.stderr)
+                return 1
+            erasure_id = erase.suppress(con, resolution)
+            print(
+                f"Erasure {erasure_id}: {len(requested)} identifier(s) led to "
+                f"{len(resolution.customers)} customer(s) and {resolution.count} identifiers, "
+                "all now on the suppression list."
+            )
+            traces = traces_of(resolution.identifiers, resolution.names)
+            at_source = erase.erase_at_source(con, landing, traces.texts)
+            swept = erase.sweep(con, traces.texts)
+            print(
+                f"Took out {sum(at_source.raw_rows.values()):,} raw rows and "
+                f"{at_source.quarantine_rows:,} quarantined ones; rewrote "
+                f"{len(at_source.files_rewritten)} landing files; deleted "
+                f"{sum(swept.values()):,} rows from {len(swept)} other tables."
+            )
+        print("Rebuilding everything built from them (binesh run --full):")
+        rebuild = build_parser().parse_args(["run", "--full"])
+        if build_warehouse(rebuild, landing, warehouse) != 0:
+            print(
+                f"binesh erase: the rebuild failed; the people are suppressed and out of the "
+                f"landing zone and raw. Fix the cause, then `binesh erase` the same identifiers "
+                f"again to finish erasure {erasure_id}.",
+                file=sys.stderr,
+            )
+            return 1
+        drop_previous_version(bi_directory(warehouse))
+        with duckdb.connect(str(warehouse)) as con:
+            verify(con, traces, folders, warehouse)
+            erase.close_receipt(con, erasure_id, at_source, swept, traces.found)
+    print(f"\nReceipt: audit.erasures, erasure_id = '{erasure_id}'.")
+    return print_traces(traces)
+
+
+def print_traces(traces) -> int:
+    """Say what verify found; 0 when nothing."""
+    scanned = f"{traces.scanned_tables:,} tables and {traces.scanned_files:,} files scanned"
+    if traces.clean:
+        print(f"Verified: no trace ({scanned}).")
+        return 0
+    print(f"Traces remain ({scanned}):")
+    for place, hits in sorted(traces.found.items()):
+        print(f"  {place}: {hits:,}")
+    return 1
 
 
 def quarantine_command(args: argparse.Namespace) -> int:

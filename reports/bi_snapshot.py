@@ -222,3 +222,11 @@ def remove_staged(path: Path) -> None:
 
 def sql_string(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def drop_previous_version(directory: Path) -> None:
+    """Keep only the Parquet version the link points to: after an erasure the previous one
+    still holds the erased people (a reader mid-read of it loses its files)."""
+    link = directory / PARQUET_LINK
+    if link.is_symlink():
+        prune_parquet_versions(directory, keep={os.readlink(link).rstrip("/").split("/")[-1]})

@@ -40,6 +40,9 @@ class LandingTable:
     name: str
     key: tuple[str, ...]  # natural key: staging keeps the latest row per key
     columns: tuple[Column, ...]
+    # Columns that point at a person: column -> what its value is (EMAIL, PHONE, or the table
+    # whose key it holds). Erasure and suppression find a person's rows through them.
+    people: tuple[tuple[str, str], ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -68,7 +71,9 @@ T, INT, NUM, BOOL, DATE, TS = (
 )
 
 
-def _table(source: str, name: str, key: str, *columns: tuple) -> LandingTable:
+def _table(
+    source: str, name: str, key: str, *columns: tuple, people: dict[str, str] | None = None
+) -> LandingTable:
     """Columns are written as (name, type) or (name, type, R or D) for readability."""
     return LandingTable(
         source=source,
@@ -78,11 +83,14 @@ def _table(source: str, name: str, key: str, *columns: tuple) -> LandingTable:
             Column(spec[0], spec[1], required=R in spec[2:], detail=D in spec[2:])
             for spec in columns
         ),
+        people=tuple((people or {}).items()),
     )
 
 
 R = "required"
 D = "detail"
+# What a person column holds, beside the key of a landing table (named `<source>__<table>`).
+EMAIL, PHONE = "email", "phone"
 
 LANDING_TABLES: tuple[LandingTable, ...] = (
     _table(
@@ -107,6 +115,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("consent_sms", BOOL),
         ("created_at", TS),
         ("updated_at", TS),
+        people={"contact_id": "crm__contacts", "email": EMAIL, "phone": PHONE},
     ),
     _table(
         "crm",
@@ -120,6 +129,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("campaign_id", T),
         ("status", T),
         ("converted_at", TS),
+        people={"lead_id": "crm__leads", "contact_id": "crm__contacts", "email": EMAIL},
     ),
     _table(
         "ecommerce",
@@ -136,6 +146,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("postcode", T),
         ("country", T),
         ("created_at", TS),
+        people={"customer_id": "ecommerce__customers", "email": EMAIL, "phone": PHONE},
     ),
     _table(
         "ecommerce",
@@ -151,6 +162,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("status", T),
         ("coupon_code", T),
         ("discount_amount", NUM),
+        people={"order_id": "ecommerce__orders", "customer_id": "ecommerce__customers"},
     ),
     _table(
         "ecommerce",
@@ -160,6 +172,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("product_id", T, R),
         ("quantity", INT),
         ("unit_price", NUM),
+        people={"order_id": "ecommerce__orders"},
     ),
     _table(
         "ecommerce",
@@ -188,6 +201,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("utm_campaign", T),
         ("referrer", T),
         ("device", T),
+        people={"anonymous_id": "web__events", "customer_id": "ecommerce__customers"},
     ),
     _table(
         "marketing",
@@ -212,6 +226,7 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("event_type", T, R),
         ("contact_id", T),
         ("email", T),
+        people={"contact_id": "crm__contacts", "email": EMAIL},
     ),
     _table(
         "support",
@@ -230,6 +245,11 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("status", T),
         ("csat_score", INT),
         ("text", T),
+        people={
+            "ticket_id": "support__tickets",
+            "email": EMAIL,
+            "customer_id": "ecommerce__customers",
+        },
     ),
     _table(
         "surveys",
@@ -243,6 +263,12 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("email", T),
         ("customer_id", T),
         ("order_id", T),
+        people={
+            "response_id": "surveys__responses",
+            "email": EMAIL,
+            "customer_id": "ecommerce__customers",
+            "order_id": "ecommerce__orders",
+        },
     ),
     _table(
         "feedback",
@@ -257,6 +283,11 @@ LANDING_TABLES: tuple[LandingTable, ...] = (
         ("author_name", T),
         ("email", T),
         ("customer_id", T),
+        people={
+            "review_id": "feedback__reviews",
+            "email": EMAIL,
+            "customer_id": "ecommerce__customers",
+        },
     ),
 )
 

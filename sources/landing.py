@@ -28,6 +28,10 @@ class LandingFile:
     format: str
     size: int
 
+    def rescanned(self) -> LandingFile:
+        """This file as it is on disk now (after a rewrite)."""
+        return landing_file(self.path.parents[len(Path(self.relative).parts) - 1], self.path)
+
     @property
     def load_id(self) -> str:
         """Deterministic: loading the same version again would produce the same id."""

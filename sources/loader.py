@@ -22,6 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from privacy.keys import row_points_at_suppressed_sql
+from privacy.landing import drop_records
+from privacy.suppression import active_salt
 from sources import readers
 from sources.contract import LANDING_TABLES, LINEAGE_COLUMNS, Column, ColumnType, LandingTable
 from sources.landing import LandingFile, csv_dialect, landing_file, table_files
@@ -70,6 +73,8 @@ create table if not exists audit.set_aside_values (
 BATCH_BYTES = 256 << 20
 # How much of a bad value a quarantine reason quotes.
 QUOTED_VALUE_LIMIT = 80
+# The quarantine reason of a record of an erased person delivered again (privacy/).
+SUPPRESSED = "suppressed"
 
 
 @dataclass(frozen=True)
@@ -214,7 +219,10 @@ def batches(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
 
 
 def load_batch(
-    con: duckdb.DuckDBPyConnection, table: LandingTable, files: list[LandingFile]
+    con: duckdb.DuckDBPyConnection,
+    table: LandingTable,
+    files: list[LandingFile],
+    cut_suppressed: bool = True,
 ) -> list[FileLoad]:
     """Read the files, then in one transaction replace their earlier versions with this one."""
     # Read before the transaction opens: in DuckDB a failed statement aborts the transaction.
@@ -222,8 +230,20 @@ def load_batch(
         present = read_files(con, files)
     except duckdb.Error as error:
         if len(files) > 1:  # isolate the unreadable file; the others load normally
-            return [outcome for file in files for outcome in load_batch(con, table, [file])]
+            return [
+                outcome
+                for file in files
+                for outcome in load_batch(con, table, [file], cut_suppressed)
+            ]
         return record_unreadable(con, table, files[0], error)
+    suppressed = suppressed_records(con, table, present)
+    if suppressed and not cut_suppressed:  # never load them; never cut blindly twice
+        raise RuntimeError(
+            f"records of erased people remain in {', '.join(sorted(suppressed))} after they "
+            "were cut; the file is left unloaded (docs/privacy.md)"
+        )
+    if suppressed:
+        return load_without_suppressed(con, table, files, suppressed)
     con.execute("begin transaction")
     try:
         forget_files(con, table, [file.relative for file in files])
@@ -233,6 +253,94 @@ def load_batch(
         con.execute("rollback")
         raise
     return outcomes
+
+
+def suppressed_records(
+    con: duckdb.DuckDBPyConnection, table: LandingTable, present: list[str]
+) -> dict[str, set[int]]:
+    """Records of the batch read that point at an erased person: file path -> row numbers."""
+    salt = active_salt(con) if table.people else None
+    test = salt and row_points_at_suppressed_sql("raw", table.qualified_name, present, salt)
+    if not test:
+        return {}
+    rows = con.execute(f"select _file, list(_source_row) from landed where {test} group by _file")
+    return {path: set(numbers) for path, numbers in rows.fetchall()}
+
+
+def load_without_suppressed(
+    con: duckdb.DuckDBPyConnection,
+    table: LandingTable,
+    files: list[LandingFile],
+    suppressed: dict[str, set[int]],
+) -> list[FileLoad]:
+    """Erased people delivered again (a re-delivered export, a late event): their records are
+    cut from the landing files first, so the landing zone never holds them again; then the
+    batch loads as delivered without them, and each such file's load_log entry counts them as
+    quarantined with reason `suppressed`, keeping nothing of them but the count. A re-delivery
+    that is, once cut, what is loaded already is not loaded again."""
+    current = dict(
+        con.execute(
+            "select source_file, content_hash from audit.load_log "
+            "where source_table = ? and superseded_at is null",
+            [table.qualified_name],
+        ).fetchall()
+    )
+    cut, pending = {}, []
+    for file in files:
+        if str(file.path) in suppressed:
+            drop_records(file.path, suppressed[str(file.path)])
+            file = file.rescanned()
+            cut[file.relative] = len(suppressed[str(file.path)])
+        if current.get(file.relative) != file.digest:
+            pending.append(file)
+    loaded = load_batch(con, table, pending, cut_suppressed=False) if pending else []
+    outcomes = {outcome.source_file: outcome for outcome in loaded}
+    for relative, count in cut.items():
+        record_suppressed(con, table, relative, count)
+        before = outcomes.get(relative)
+        outcomes[relative] = FileLoad(
+            relative,
+            before.status if before else "suppressed",
+            (before.rows_landed if before else 0) + count,
+            before.rows_loaded if before else 0,
+            (before.rows_quarantined if before else 0) + count,
+            f"{count} record(s) of erased people cut from the file (suppressed)",
+        )
+    return [outcomes[relative] for relative in sorted(outcomes)]
+
+
+def record_suppressed(
+    con: duckdb.DuckDBPyConnection, table: LandingTable, relative: str, count: int
+) -> None:
+    """`count` suppressed records on the file's current load_log entry (replacing any earlier
+    count, so the same delivery twice is counted once): no row number, no text."""
+    con.execute("begin transaction")
+    try:
+        [(load_id,)] = con.execute(
+            "select load_id from audit.load_log where source_table = ? and source_file = ? "
+            "and superseded_at is null",
+            [table.qualified_name, relative],
+        ).fetchall()
+        con.execute(
+            "delete from audit.quarantine where load_id = ? and reason = ?",
+            [load_id, SUPPRESSED],
+        )
+        con.execute(
+            "insert into audit.quarantine select ?, ?, ?, null, ?, null, now()::timestamp "
+            "from range(?)",
+            [load_id, table.qualified_name, relative, SUPPRESSED, count],
+        )
+        con.execute(
+            "update audit.load_log set rows_quarantined = q.rows, "
+            "rows_landed = rows_loaded + q.rows "
+            "from (select count(*) as rows from audit.quarantine where load_id = $1) as q "
+            "where load_id = $1",
+            [load_id],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def read_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list[str]:

@@ -1,0 +1,176 @@
+"""Look for any trace of erased people: in every table of every schema, and in every file under
+the data folder (landing zone, BI snapshot and its Parquet files, reports, model artifacts, logs).
+
+Two tests, so that neither a key nor a readable identifier escapes:
+- a row whose person keys hash onto the suppression list (privacy/keys.py), for tables;
+- the identifiers as text: emails, unified customer ids, source keys that cannot be mistaken for
+  a number, phones (by their last ten digits) and full names that no other customer has, in every
+  text column and every file. Parquet and DuckDB files are read as tables.
+
+The simulator's answer key (`<landing>/_truth`) is not a delivery and is not scanned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from privacy.erase import PRIVACY_TABLES
+from privacy.keys import row_points_at_suppressed_sql
+from privacy.suppression import CUSTOMER, active_salt, matching_form_sql
+from sources.contract import EMAIL, PHONE
+from sources.readers import quote_ident, quote_literal
+
+NOT_SCANNED = ("_truth",)  # folder names: the simulator's answer key
+TABLE_FILES = (".parquet", ".duckdb")
+SKIPPED_FILES = (".wal", ".run-lock")  # the warehouse's own files are scanned as tables
+PHONE_IN_TEXT = re.compile(rb"\+?\d[\d ().-]{6,}\d")
+
+
+@dataclass
+class Traces:
+    """What verify looks for, and where it found it."""
+
+    texts: set[str]  # lowercase
+    phones: set[str]  # last ten digits
+    names: set[tuple[str, str]]
+    found: dict[str, int] = field(default_factory=dict)  # place -> rows or hits
+    scanned_tables: int = 0
+    scanned_files: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not self.found
+
+    @property
+    def pattern(self) -> str | None:
+        """One regular expression for all texts, each standing alone (`ann@x.com` is not found
+        inside `joann@x.com`, nor `CRM-01` inside `CRM-012`); matched against lowercase."""
+        if not self.texts:
+            return None
+        alternatives = "|".join(re.escape(text) for text in sorted(self.texts))
+        return f"(^|[^a-z0-9_.+-])({alternatives})($|[^a-z0-9_-]|[.]($|[^a-z0-9]))"
+
+
+def traces_of(identifiers: dict[str, set[str]], names: set[tuple[str, str]]) -> Traces:
+    """What to look for: identifiers in matching form (kind -> values), as text."""
+    texts = set(identifiers.get(EMAIL, set())) | set(identifiers.get(CUSTOMER, set()))
+    for kind, values in identifiers.items():
+        if kind not in (EMAIL, PHONE, CUSTOMER):
+            texts |= {v for v in values if len(v) >= 8 and not v.isdigit()}
+    return Traces(
+        texts={t.lower() for t in texts},
+        phones=set(identifiers.get(PHONE, set())),
+        names={(first.lower(), last.lower()) for first, last in names},
+    )
+
+
+def verify(
+    con: duckdb.DuckDBPyConnection, traces: Traces, folders: list[Path], warehouse: Path
+) -> Traces:
+    """Scan the warehouse (`con`) and every file under `folders`; fills `traces.found`."""
+    scan_database(con, traces, label="", database=current_database(con))
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if not path.is_file() or any(p in NOT_SCANNED for p in path.parts):
+                continue
+            if path == warehouse or path.name.endswith(SKIPPED_FILES):
+                continue
+            scan_file(con, path, traces)
+    return traces
+
+
+def current_database(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_database()").fetchall()[0][0]
+
+
+def scan_database(
+    con: duckdb.DuckDBPyConnection, traces: Traces, label: str, database: str
+) -> None:
+    salt = active_salt(con)
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? order by all",
+        [database],
+    ).fetchall()
+    for schema, table in tables:
+        if schema == "audit" and table in PRIVACY_TABLES:
+            continue
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() where database_name = ? "
+            "and schema_name = ? and table_name = ?",
+            [database, schema, table],
+        ).fetchall()
+        relation = f"{quote_ident(database)}.{quote_ident(schema)}.{quote_ident(table)}"
+        place = f"{label}{schema}.{table}"
+        key_test = (
+            row_points_at_suppressed_sql(schema, table, [c for c, _ in columns], salt)
+            if salt and not label
+            else None
+        )
+        scan_relation(con, relation, columns, traces, place, key_test)
+
+
+def scan_relation(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    columns: list[tuple[str, str]],
+    traces: Traces,
+    place: str,
+    key_test: str | None = None,
+) -> None:
+    traces.scanned_tables += 1
+    tests = [key_test] if key_test else []
+    names = {c.lower(): c for c, data_type in columns if data_type == "VARCHAR"}
+    for column in names.values():
+        if traces.pattern:
+            tests.append(
+                f"regexp_matches(lower({quote_ident(column)}), {quote_literal(traces.pattern)})"
+            )
+        if traces.phones and "phone" in column.lower():
+            form = matching_form_sql(f"'{PHONE}'", quote_ident(column))
+            tests.append(f"{form} in ({', '.join(map(quote_literal, sorted(traces.phones)))})")
+    if traces.names and {"first_name", "last_name"} <= set(names):
+        first, last = quote_ident(names["first_name"]), quote_ident(names["last_name"])
+        tests += [
+            f"(lower({first}) = {quote_literal(f)} and lower({last}) = {quote_literal(la)})"
+            for f, la in sorted(traces.names)
+        ]
+    if not tests:
+        return
+    [(hits,)] = con.execute(
+        f"select count(*) from {relation} where {' or '.join(tests)}"
+    ).fetchall()
+    if hits:
+        traces.found[place] = hits
+
+
+def scan_file(con: duckdb.DuckDBPyConnection, path: Path, traces: Traces) -> None:
+    traces.scanned_files += 1
+    if path.suffix == ".parquet":
+        relation = f"read_parquet({quote_literal(str(path))})"
+        columns = [
+            (row[0], row[1]) for row in con.execute(f"describe select * from {relation}").fetchall()
+        ]
+        scan_relation(con, relation, columns, traces, str(path))
+        return
+    if path.suffix == ".duckdb":
+        alias = "verify_" + re.sub(r"\W", "_", path.stem)
+        con.execute(f"attach {quote_literal(str(path))} as {alias} (read_only)")
+        try:
+            scan_database(con, traces, label=f"{path}:", database=alias)
+        finally:
+            con.execute(f"detach {alias}")
+        return
+    content = path.read_bytes().lower()
+    hits = len(re.findall(traces.pattern.encode(), content)) if traces.pattern else 0
+    hits += sum(" ".join((first, last)).encode() in content for first, last in traces.names)
+    if traces.phones:
+        hits += sum(
+            re.sub(rb"\D", b"", match)[-10:].decode() in traces.phones
+            for match in PHONE_IN_TEXT.findall(content)
+        )
+    if hits:
+        traces.found[str(path)] = hits
