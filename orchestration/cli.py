@@ -26,6 +26,8 @@ from reports.locations import (
     bi_directory,
     dbt_docs_directory,
     insight_report_directory,
+    logs_directory,
+    models_directory,
     quality_report_directory,
 )
 from sources.readers import table_exists
@@ -429,7 +431,7 @@ def assets_phrase(keys: list | None) -> str:
 
 def run_log_path(warehouse: Path) -> Path:
     """data/logs/<UTC time>.log next to the warehouse: one file per `binesh run`."""
-    return warehouse.parent / "logs" / f"{datetime.now(UTC):%Y-%m-%dT%H%M%S}-run.log"
+    return logs_directory(warehouse) / f"{datetime.now(UTC):%Y-%m-%dT%H%M%S}-run.log"
 
 
 def explicit_ml_cutoff(args: argparse.Namespace) -> bool:
@@ -539,6 +541,7 @@ def erase_command(args: argparse.Namespace) -> int:
     """Resolve, suppress, erase at the source and everywhere else, rebuild, then verify."""
     from orchestration.runs import one_run_at_a_time
     from privacy import erase
+    from privacy.artefacts import drop_earlier_model_versions, redact_text_files
     from privacy.verify import traces_of, verify
     from reports.bi_snapshot import drop_previous_version
 
@@ -566,12 +569,13 @@ def erase_command(args: argparse.Namespace) -> int:
             traces = verify(con, traces_of(identifiers, set()), folders, warehouse)
         return print_traces(traces)
     with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
-        with duckdb.connect(str(warehouse)) as con:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
             try:
                 resolution = erase.resolve(con, requested)
             except erase.NotFound as error:
                 print(f"binesh erase: {error}", file=sys.stderr)
                 return 1
+        with duckdb.connect(str(warehouse)) as con:
             erasure_id = erase.suppress(con, resolution)
             print(
                 f"Erasure {erasure_id}: {len(requested)} identifier(s) led to "
@@ -597,7 +601,16 @@ def erase_command(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        # history the rebuild does not rewrite: the previous BI Parquet version, earlier
+        # model versions, report pages and run logs
         drop_previous_version(bi_directory(warehouse))
+        drop_earlier_model_versions(models_directory(warehouse))
+        if traces.pattern:
+            redact_text_files(
+                folders,
+                traces.pattern.encode(),
+                skip=(landing, bi_directory(warehouse), models_directory(warehouse)),
+            )
         with duckdb.connect(str(warehouse)) as con:
             verify(con, traces, folders, warehouse)
             erase.close_receipt(con, erasure_id, at_source, swept, traces.found)

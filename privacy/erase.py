@@ -35,6 +35,7 @@ from privacy.keys import identifier_kind_sql, row_points_at_suppressed_sql
 from privacy.landing import drop_records
 from privacy.suppression import (
     CUSTOMER,
+    active_salt,
     ensure_suppression,
     hash_sql,
     is_suppressed_sql,
@@ -108,7 +109,8 @@ def parse_identifier(text: str) -> tuple[str, str]:
 
 
 def resolve(con: duckdb.DuckDBPyConnection, requested: list[str]) -> Resolution:
-    """Every customer and identifier the request leads to; NotFound if any leads nowhere."""
+    """Every customer and identifier the request leads to; NotFound if any leads nowhere.
+    Reads only: a read-only connection will do."""
     parsed = [parse_identifier(text) for text in requested]
     con.execute(
         "create or replace temp table erase_request as "
@@ -173,14 +175,13 @@ def given_in_raw(con: duckdb.DuckDBPyConnection, requested: list[str]) -> set[st
             columns = [column for column, column_kind in table.people if column_kind == kind]
             if not columns or not table_exists(con, "raw", table.qualified_name):
                 continue
-            form = matching_form_sql(quote_literal(kind), "?")
+            form = matching_form_sql(quote_literal(kind), "$value")
             tests = " or ".join(
                 f"{matching_form_sql(quote_literal(kind), quote_ident(c))} = {form}"
                 for c in columns
             )
             [(hits,)] = con.execute(
-                f"select count(*) from raw.{table.qualified_name} where {tests}",
-                [value] * len(columns),
+                f"select count(*) from raw.{table.qualified_name} where {tests}", {"value": value}
             ).fetchall()
             if hits:
                 found.add(text)
@@ -191,9 +192,9 @@ def given_in_raw(con: duckdb.DuckDBPyConnection, requested: list[str]) -> set[st
 def already_suppressed(con: duckdb.DuckDBPyConnection, requested: list[str]) -> set[str]:
     """Of `requested`, those an earlier erasure suppressed: asked again, an interrupted erasure
     finishes."""
-    if not requested or not table_exists(con, "audit", "suppression"):
+    salt = active_salt(con)
+    if not requested or not salt:
         return set()
-    salt = ensure_suppression(con)
     return {
         text
         for text in requested

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from privacy.artefacts import TEXT_FILES
 from privacy.erase import PRIVACY_TABLES
 from privacy.keys import row_points_at_suppressed_sql
 from privacy.suppression import CUSTOMER, active_salt, matching_form_sql
@@ -56,8 +57,10 @@ class Traces:
 
 
 def traces_of(identifiers: dict[str, set[str]], names: set[tuple[str, str]]) -> Traces:
-    """What to look for: identifiers in matching form (kind -> values), as text."""
+    """What to look for: identifiers in matching form (kind -> values), and full names, as
+    text."""
     texts = set(identifiers.get(EMAIL, set())) | set(identifiers.get(CUSTOMER, set()))
+    texts |= {f"{first} {last}" for first, last in names}
     for kind, values in identifiers.items():
         if kind not in (EMAIL, PHONE, CUSTOMER):
             texts |= {v for v in values if len(v) >= 8 and not v.isdigit()}
@@ -165,8 +168,12 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, traces: Traces) -> Non
             con.execute(f"detach {alias}")
         return
     content = path.read_bytes().lower()
+    if path.suffix.lower() not in TEXT_FILES:  # a pickle or a database: ids run together
+        hits = sum(content.count(text.encode()) for text in traces.texts if len(text) >= 8)
+        if hits:
+            traces.found[str(path)] = hits
+        return
     hits = len(re.findall(traces.pattern.encode(), content)) if traces.pattern else 0
-    hits += sum(" ".join((first, last)).encode() in content for first, last in traces.names)
     if traces.phones:
         hits += sum(
             re.sub(rb"\D", b"", match)[-10:].decode() in traces.phones

@@ -4,6 +4,12 @@ deployment's warehouse and everything made from it (the demo: data/bi, data/docs
 from pathlib import Path
 
 
+def audiences_directory(warehouse: Path) -> Path:
+    """The marketing audiences: <audience>__<channel>.csv and .parquet, manifest.json
+    (reports/audiences.py)."""
+    return warehouse.resolve().parent / "audiences"
+
+
 def bi_directory(warehouse: Path) -> Path:
     """The BI snapshot: binesh_bi.duckdb and parquet/ (reports/bi_snapshot.py)."""
     return warehouse.resolve().parent / "bi"
@@ -22,3 +28,13 @@ def insight_report_directory(warehouse: Path) -> Path:
 def quality_report_directory(warehouse: Path) -> Path:
     """The data-quality report: latest.html, runs/ and quarantine/ (data_quality/report.py)."""
     return warehouse.resolve().parent / "reports" / "quality"
+
+
+def models_directory(warehouse: Path) -> Path:
+    """Trained models: <model>/<version>/ (ml/pipeline/artifacts.py)."""
+    return warehouse.resolve().parent / "models"
+
+
+def logs_directory(warehouse: Path) -> Path:
+    """One log file per `binesh run` (orchestration/cli.py)."""
+    return warehouse.resolve().parent / "logs"

@@ -27,6 +27,7 @@ from orchestration.defs.automation import ON_CADENCE, REBUILDS_TAG, RETRAIN_REAS
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import round_metric, rounded_metadata
 from orchestration.project import code_version, dbt_project, python_files
+from reports.locations import models_directory
 
 FEATURE_KEYS = [dg.AssetKey([FEATURE_SCHEMA, table]) for table in FEATURE_TABLES]
 
@@ -51,7 +52,7 @@ class ModelStore(dg.ConfigurableIOManager):
 
     @property
     def directory(self) -> Path:
-        return Path(self.warehouse).resolve().parent / "models"
+        return models_directory(Path(self.warehouse))
 
     def handle_output(self, context: dg.OutputContext, obj: ModelArtifact) -> None:
         folder = obj.save(self.directory)

@@ -1,0 +1,58 @@
+"""Erasure beyond the warehouse's tables: the files made from them that keep history.
+
+The rebuild after an erasure writes the current BI snapshot, reports and models without the
+people; what it leaves is history written before: earlier model versions (the segmentation
+model keeps the ids it was trained on), earlier report pages and run logs. Model versions other
+than the current one are removed; text files are redacted in place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+REDACTED = b"[erased]"
+TEXT_FILES = (".html", ".json", ".log", ".txt", ".md", ".csv", ".jsonl", ".svg")
+
+
+def drop_earlier_model_versions(models_dir: Path) -> list[str]:
+    """Keep, for each model, only the version folder written last (the one the rebuild trained
+    or confirmed); returns the versions removed, as `<model>/<version>`."""
+    removed = []
+    if not models_dir.is_dir():
+        return removed
+    for model in sorted(p for p in models_dir.iterdir() if p.is_dir()):
+        versions = sorted((p for p in model.iterdir() if p.is_dir()), key=last_written)
+        for version in versions[:-1]:
+            shutil.rmtree(version)
+            removed.append(f"{model.name}/{version.name}")
+    return removed
+
+
+def last_written(folder: Path) -> float:
+    """When a file in `folder` was last written (saving a model rewrites its files in place)."""
+    return max((path.stat().st_mtime for path in folder.rglob("*")), default=0.0)
+
+
+def redact_text_files(folders: list[Path], pattern: bytes, skip: tuple[Path, ...]) -> list[str]:
+    """Replace every match of `pattern` (lowercase text, as privacy.verify builds it) in the
+    text files under `folders` by [erased], each file rewritten in one rename; returns the
+    files changed. Folders in `skip` are left to their own erasure (landing zone, BI snapshot)."""
+    expression = re.compile(pattern, re.IGNORECASE)
+    changed = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if not path.is_file() or path.suffix.lower() not in TEXT_FILES:
+                continue
+            if any(path.is_relative_to(place) for place in skip):
+                continue
+            content = path.read_bytes()
+            redacted = expression.sub(lambda m: m.group(1) + REDACTED + m.group(3), content)
+            if redacted != content:
+                temporary = path.with_name(f".{path.name}.erasing")
+                temporary.write_bytes(redacted)
+                os.replace(temporary, path)
+                changed.append(str(path))
+    return changed

@@ -1,0 +1,219 @@
+"""`binesh erase` on a real build of the small simulated business, as a user runs it: three
+people (asked for by email, by unified customer id and by source key, picked from the
+simulator's answer key) are erased with the command killed once on the way and run again; then
+every table and every file is scanned for them, the raw layer is compared with a load of the
+rewritten landing zone that never held them, and the original exports are delivered again."""
+
+import csv
+import hashlib
+import shutil
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sources.contract import LANDING_TABLES
+from sources.loader import load_table
+from tests.tools import BINESH, binesh, binesh_env, run_binesh, signal_group
+
+pytestmark = pytest.mark.integration
+
+TRUTH = Path("_truth")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    env = binesh_env(tmp_path_factory.mktemp("erase"))
+    binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
+    binesh(env, "run")
+    return env
+
+
+@pytest.fixture(scope="module")
+def people(env) -> dict[str, dict]:
+    """Three people with several source records each, and how a user would name them."""
+    landing = Path(env["BINESH_LANDING_DIR"])
+    with (landing / TRUTH / "identity.csv").open() as handle:
+        records = list(csv.DictReader(handle))
+    counts = Counter(row["person_id"] for row in records)
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        chosen, customers = {}, set()
+        for person, _ in counts.most_common():
+            keys = [
+                (row["source"], row["source_table"], row["source_key"])
+                for row in records
+                if row["person_id"] == person
+            ]
+            found = con.execute(
+                "select m.customer_id, m.source || '__' || m.source_table, m.source_key, "
+                "r.email, r.first_name, r.last_name "
+                "from marts.customer_identity_map as m "
+                "inner join intermediate.int_identity__records as r "
+                "on r.source = m.source and r.source_table = m.source_table "
+                "and r.source_key = m.source_key "
+                "where (m.source, m.source_table, m.source_key) in (select unnest(?))",
+                [[list(key) for key in keys]],
+            ).fetchall()
+            ids = {row[0] for row in found}
+            emails = {row[3] for row in found if row[3]}
+            if len(ids) != 1 or ids & customers or not emails or len(found) < 3:
+                continue
+            customers |= ids
+            chosen[person] = {
+                "customer_id": found[0][0],
+                "source_key": f"{found[0][1]}:{found[0][2]}",
+                "emails": emails,
+                "names": {(r[4], r[5]) for r in found if r[4] and r[5]},
+            }
+            if len(chosen) == 3:
+                break
+    assert len(chosen) == 3, "the simulation has three people with three linked records"
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def request_(people) -> list[str]:
+    """One person by email, one by unified customer id, one by source key."""
+    first, second, third = people.values()
+    return [sorted(first["emails"])[0], second["customer_id"], third["source_key"]]
+
+
+@pytest.fixture(scope="module")
+def originals(env, tmp_path_factory) -> Path:
+    """The landing zone as delivered, before any erasure."""
+    copy = tmp_path_factory.mktemp("delivered") / "landing"
+    shutil.copytree(env["BINESH_LANDING_DIR"], copy, ignore=shutil.ignore_patterns("_truth"))
+    return copy
+
+
+@pytest.fixture(scope="module")
+def erased(env, request_, originals) -> str:
+    """`binesh erase`, SIGKILLed once its source erasure is done, then run again to the end."""
+    erase = subprocess.Popen(
+        [BINESH, "erase", *request_],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    for line in erase.stdout:
+        if line.startswith("Rebuilding"):
+            signal_group(erase.pid, signal.SIGKILL)
+            break
+    erase.wait()
+    assert erase.returncode == -signal.SIGKILL, "the erasure was killed on its way"
+    return binesh(env, "erase", *request_)
+
+
+def identifiers_of(people: dict[str, dict]) -> list[str]:
+    return [
+        value
+        for person in people.values()
+        for value in (person["customer_id"], person["source_key"], *person["emails"])
+    ]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_an_unknown_identifier_is_not_found_and_changes_nothing(env, originals):
+    landing = Path(env["BINESH_LANDING_DIR"])
+    before = digests(landing), Path(env["BINESH_WAREHOUSE"]).read_bytes()
+    done = run_binesh(env, "erase", "nobody.at.all@example.org")
+    assert done.returncode == 1
+    assert "not found: nobody.at.all@example.org" in done.stderr
+    assert "nothing was changed" in done.stderr
+    assert (digests(landing), Path(env["BINESH_WAREHOUSE"]).read_bytes()) == before
+
+    garbled = run_binesh(env, "erase", "not an identifier")
+    assert garbled.returncode == 2
+    assert "is not an email, a phone number, a customer id" in garbled.stderr
+
+
+def test_erased_people_leave_no_trace_in_any_table_or_file(env, people, erased):
+    assert "Verified: no trace" in erased
+    check = run_binesh(env, "erase", "--verify", *identifiers_of(people))
+    assert check.returncode == 0, check.stdout
+    # the scan does find what is there: the answer key still names them
+    truth = Path(env["BINESH_LANDING_DIR"]) / TRUTH / "persons.csv"
+    emails = {email for person in people.values() for email in person["emails"]}
+    assert any(email in truth.read_text().lower() for email in emails)
+
+
+def test_the_receipt_counts_what_was_erased_and_names_no_one(env, people, erased):
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        [(status, customers, found)] = con.execute(
+            "select status, people, found from audit.erasures"
+        ).fetchall()
+        suppressed = con.execute("select identifier_hash from audit.suppression").fetchall()
+    assert status == "erased" and customers == 3
+    assert '"raw_rows"' in found and '"landing_files_rewritten"' in found
+    for value in identifiers_of(people):
+        assert value.lower() not in found.lower()
+        assert value not in str(suppressed)
+
+
+def test_raw_equals_a_load_of_the_landing_zone_that_never_held_them(env, erased, tmp_path):
+    """The rewritten files, loaded into an empty warehouse, give the raw layer and the loader's
+    accounting the erasure left: row numbers, load ids and hashes included."""
+    landing = Path(env["BINESH_LANDING_DIR"])
+    with duckdb.connect(str(tmp_path / "fresh.duckdb")) as fresh:
+        for table in LANDING_TABLES:
+            load_table(fresh, landing, table)
+        fresh.execute(f"attach '{env['BINESH_WAREHOUSE']}' as erased (read_only)")
+        for table in LANDING_TABLES:
+            columns = [
+                name
+                for (name,) in fresh.execute(
+                    "select column_name from duckdb_columns() where database_name = 'fresh' "
+                    "and schema_name = 'raw' and table_name = ? and column_name <> '_loaded_at'",
+                    [table.qualified_name],
+                ).fetchall()
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            for left, right in (("fresh", "erased"), ("erased", "fresh")):
+                [(extra,)] = fresh.execute(
+                    f"select count(*) from (select {listed} from {left}.raw.{table.qualified_name}"
+                    f" except all select {listed} from {right}.raw.{table.qualified_name})"
+                ).fetchall()
+                assert extra == 0, f"{table.qualified_name}: {extra} rows only in {left}"
+        accounting = (
+            "select load_id, source_table, source_file, content_hash, file_bytes, rows_landed, "
+            "rows_loaded, rows_quarantined from {}.audit.load_log where superseded_at is null "
+            "order by all"
+        )
+        assert (
+            fresh.execute(accounting.format("fresh")).fetchall()
+            == fresh.execute(accounting.format("erased")).fetchall()
+        )
+        quarantine = (
+            "select load_id, source_file, source_row, reason, original_row "
+            "from {}.audit.quarantine order by all"
+        )
+        assert (
+            fresh.execute(quarantine.format("fresh")).fetchall()
+            == fresh.execute(quarantine.format("erased")).fetchall()
+        )
+
+
+def test_a_redelivered_export_does_not_bring_them_back(env, people, erased, originals):
+    landing = Path(env["BINESH_LANDING_DIR"])
+    shutil.copytree(originals, landing, dirs_exist_ok=True)
+    output = binesh(env, "run")
+    assert "accounting: holds for every file" in output
+    check = run_binesh(env, "erase", "--verify", *identifiers_of(people))
+    assert check.returncode == 0, check.stdout
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        [(suppressed, text)] = con.execute(
+            "select count(*), count(original_row) from audit.quarantine where reason = 'suppressed'"
+        ).fetchall()
+    assert suppressed > 0 and text == 0
