@@ -1,5 +1,6 @@
 """What each run publishes for people and tools outside the warehouse (reports/): the BI snapshot,
-the dbt docs site and the insight report, all beside the warehouse file (reports/locations.py)."""
+the dbt docs site, the insight report and the marketing audiences, all beside the warehouse file
+(reports/locations.py)."""
 
 import json
 from pathlib import Path
@@ -20,11 +21,14 @@ from orchestration.project import (
     dbt_project,
     python_files,
 )
+from reports.audiences import INPUTS as AUDIENCE_INPUTS
+from reports.audiences import LEFT_OUT, export_audiences
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
 from reports.contract import public_marts
 from reports.dbt_docs import publish_dbt_docs
 from reports.insight import build_insight_report
 from reports.locations import (
+    audiences_directory,
     bi_directory,
     dbt_docs_directory,
     insight_report_directory,
@@ -41,6 +45,10 @@ REPORTS_CODE_VERSION = code_version([*python_files("reports"), PROJECT_ROOT / "m
 # Every ML asset: the scores (ml.* tables) and the models they come from.
 ML_KEYS = sorted(
     {key for assets in ml_models.defs.assets for key in assets.keys}, key=lambda key: key.path
+)
+# The audiences read personal data and the suppression list: their own code, and its rules.
+AUDIENCES_CODE_VERSION = code_version(
+    [*python_files("reports", excluding=("insight",)), PROJECT_ROOT / "privacy/suppression.py"]
 )
 
 
@@ -145,4 +153,48 @@ def insight_report(
     )
 
 
-defs = dg.Definitions(assets=[bi_snapshot, dbt_docs, insight_report])
+@dg.asset(
+    key=["reports", "audiences"],
+    group_name="reports",
+    kinds={"csv", "parquet"},
+    pool=WAREHOUSE_POOL,
+    deps=[dg.AssetKey(table.split(".")) for table in AUDIENCE_INPUTS],
+    code_version=AUDIENCES_CODE_VERSION,
+    description=(
+        "Marketing audiences (a behavioural segment, high churn risk, lead grades A and B, the "
+        "next best offer's category) as one CSV and one Parquet file per audience and channel "
+        "(email, SMS) for a marketing tool to import: only customers who consented to the "
+        "channel, have an address for it and are not suppressed; manifest.json counts who was "
+        "left out and why. Swapped in whole (docs/report.md, Audiences)."
+    ),
+)
+def audiences(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        export = export_audiences(con, audiences_directory(Path(warehouse.database)))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(export.directory)),
+            "manifest": dg.MetadataValue.path(str(export.manifest)),
+            **rounded_metadata(
+                {
+                    "audiences": len(export.audiences),
+                    "files": 2 * len(export.files),  # a CSV and a Parquet file each
+                    "dagster/row_count": export.total("exported"),
+                    **{f"left_out_{reason}": export.total(reason) for reason in LEFT_OUT},
+                }
+            ),
+            "exports": dg.MetadataValue.md(
+                "| audience | channel | exported | without consent | without address | "
+                "suppressed |\n|---|---|---:|---:|---:|---:|\n"
+                + "".join(
+                    f"| {file.audience} | {file.channel} | {file.exported:,} | "
+                    f"{file.without_consent:,} | {file.without_address:,} | "
+                    f"{file.suppressed:,} |\n"
+                    for file in export.files
+                )
+            ),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[bi_snapshot, dbt_docs, insight_report, audiences])
