@@ -94,7 +94,7 @@ CUSTOMER_360_KEYS = {
 
 
 # What each run publishes beside the warehouse (orchestration/defs/reports.py).
-REPORTS_KEYS = {"reports/bi_snapshot", "reports/dbt_docs"}
+REPORTS_KEYS = {"reports/bi_snapshot", "reports/dbt_docs", "reports/audiences"}
 
 # The insight report (reports/insight/).
 INSIGHT_REPORT_KEYS = {"reports/insight_report"}

@@ -22,9 +22,6 @@ from reports.locations import audiences_directory
 from sources.contract import EMAIL, PHONE
 from sources.readers import quote_literal
 
-# One worker builds the small business for every report module (tests/reports/conftest.py).
-pytestmark = pytest.mark.xdist_group("small-business")
-
 ADDRESS = {channel.name: channel.address for channel in CHANNELS}
 CONSENT = {channel.name: channel.consent for channel in CHANNELS}
 ML_TABLES = [table for table in INPUTS if table.startswith("ml.")]
