@@ -8,6 +8,8 @@ of the process and everything it started, from wait4) are its own:
   rerun      `binesh run` again with nothing new landed (what a quiet nightly run costs)
   append     `binesh simulate --append-days 1` (not timed), then `binesh run`: a night with
              one new day of data
+  erase      with --erase N: `binesh erase --file` of N people drawn from the simulator's truth
+             (one source key each; erasure finds the rest of them), its rebuild and final scan
 
 Every run is also printed as a share of the fresh build (`pipeline`).
 
@@ -18,14 +20,17 @@ Results go to bench/results/<timestamp>.json and latest.json, and a table is pri
     python -m bench.run                         # 10k and 100k customers over 365 days
     python -m bench.run --scales 1000000 --days 180 --no-rerun \
         --select '+key:"marts/customer_identity_map"'   # identity at a million customers
+    python -m bench.run --scales 100000 --no-rerun --erase 1000   # erasing 1,000 people
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
@@ -99,8 +104,39 @@ def identity_scores(binesh: str, env: dict[str, str]) -> dict:
     } | {"name_only_reviews": report["name_only_reviews"]}
 
 
+def erasure_requests(
+    landing: Path, warehouse: Path, people: int, path: Path, seed: int = 14
+) -> int:
+    """Write one source key (`<source>__<table>:<key>`) for each of `people` persons drawn from
+    the simulator's truth, a key the identity map holds (noise may have lost a record); returns
+    how many were written."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        mapped = {
+            key
+            for (key,) in con.execute(
+                "select source || '__' || source_table || ':' || source_key "
+                "from marts.customer_identity_map"
+            ).fetchall()
+        }
+    with (landing / "_truth" / "identity.csv").open() as handle:
+        first_record: dict[str, str] = {}
+        for row in csv.DictReader(handle):
+            key = f"{row['source']}__{row['source_table']}:{row['source_key']}"
+            if key in mapped:
+                first_record.setdefault(row["person_id"], key)
+    chosen = random.Random(seed).sample(sorted(first_record), min(people, len(first_record)))
+    path.write_text("".join(f"{first_record[person]}\n" for person in chosen))
+    return len(chosen)
+
+
 def bench_scale(
-    customers: int, days: int, workdir: Path, binesh: str, select: str | None, rerun: bool
+    customers: int,
+    days: int,
+    workdir: Path,
+    binesh: str,
+    select: str | None,
+    rerun: bool,
+    erase: int = 0,
 ) -> dict:
     landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
     dagster_home = workdir / "dagster_home"
@@ -129,6 +165,11 @@ def bench_scale(
         run_stage("simulate one more day", [binesh, "simulate", "--append-days", "1"], env)
         stages.append(run_stage("append", run, env))
         stages[-1]["steps_seconds"] = steps_of_last_run(dagster_home)  # where a night goes
+    if erase:
+        requests = workdir / "erase.txt"
+        erased = erasure_requests(landing, warehouse, erase, requests)
+        stages.append(run_stage("erase", [binesh, "erase", "--file", str(requests)], env))
+        stages[-1]["people_requested"] = erased
     for stage in stages[1:]:
         stage["share_of_fresh_build"] = round(stage["seconds"] / stages[1]["seconds"], 3)
 
@@ -181,6 +222,9 @@ def main() -> None:
     parser.add_argument(
         "--no-rerun", action="store_true", help="skip the quiet rerun and the appended day"
     )
+    parser.add_argument(
+        "--erase", type=int, default=0, metavar="N", help="then erase N people (binesh erase)"
+    )
     args = parser.parse_args()
 
     binesh = str(Path(sys.executable).with_name("binesh"))
@@ -189,7 +233,15 @@ def main() -> None:
         workdir = Path(tempfile.mkdtemp(prefix=f"binesh-bench-{customers}-"))
         try:
             results.append(
-                bench_scale(customers, args.days, workdir, binesh, args.select, not args.no_rerun)
+                bench_scale(
+                    customers,
+                    args.days,
+                    workdir,
+                    binesh,
+                    args.select,
+                    not args.no_rerun,
+                    args.erase,
+                )
             )
         finally:
             if not args.keep:

@@ -20,9 +20,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.project import DEFAULT_LANDING_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from reports.audiences import MANIFEST
 from reports.bi_snapshot import DATABASE_FILE
 from reports.dbt_docs import PAGE
 from reports.locations import (
+    audiences_directory,
     bi_directory,
     dbt_docs_directory,
     insight_report_directory,
@@ -480,6 +482,7 @@ def print_outputs(warehouse: Path) -> None:
         "Quality report": quality_report_directory(warehouse) / "latest.html",
         "BI snapshot": bi_directory(warehouse) / DATABASE_FILE,
         "dbt docs": dbt_docs_directory(warehouse) / PAGE,
+        "Audiences": audiences_directory(warehouse) / MANIFEST,
     }
     print("\nOpen")
     for name, path in outputs.items():
@@ -583,7 +586,7 @@ def erase_command(args: argparse.Namespace) -> int:
                 "all now on the suppression list."
             )
             traces = traces_of(resolution.identifiers, resolution.names)
-            at_source = erase.erase_at_source(con, landing, traces.texts)
+            at_source = erase.erase_at_source(con, landing)
             swept = erase.sweep(con, traces.texts)
             print(
                 f"Took out {sum(at_source.raw_rows.values()):,} raw rows and "

@@ -31,7 +31,11 @@ from pathlib import Path
 
 import duckdb
 
-from privacy.keys import identifier_kind_sql, row_points_at_suppressed_sql
+from privacy.keys import (
+    identifier_kind_sql,
+    row_points_at_suppressed_sql,
+    text_points_at_suppressed_sql,
+)
 from privacy.landing import drop_records
 from privacy.suppression import (
     CUSTOMER,
@@ -85,7 +89,9 @@ class Resolution:
 
 
 def parse_identifier(text: str) -> tuple[str, str]:
-    """(kind, value) of what a user typed: an email, a customer id, a source key or a phone."""
+    """(kind, value) of what a user typed: an email, a customer id, a source key (the key a
+    landing table's records have in the identity map: a web device's is its anonymous_id) or a
+    phone."""
     value = text.strip()
     if "@" in value:
         return EMAIL, value
@@ -97,7 +103,7 @@ def parse_identifier(text: str) -> tuple[str, str]:
             landing = landing_table(table)
         except KeyError as error:
             raise ValueError(error.args[0]) from None
-        if (landing.key[0], landing.qualified_name) not in landing.people:
+        if landing.qualified_name not in {kind for _, kind in landing.people}:
             raise ValueError(f"{table} records are not a person's: {value!r}")
         return landing.qualified_name, key.strip()
     if re.fullmatch(r"[+\d\s().-]+", value) and len(re.sub(r"\D", "", value)) >= 7:
@@ -153,7 +159,11 @@ def resolve(con: duckdb.DuckDBPyConnection, requested: list[str]) -> Resolution:
             f"{'it' if len(missing) == 1 else 'them'}); nothing was changed"
         )
     customers = sorted(
-        {c for (c,) in con.execute("select distinct customer_id from erase_customers").fetchall()}
+        {
+            c
+            for (c,) in con.execute("select distinct customer_id from erase_customers").fetchall()
+            if c
+        }
     )
     identifiers: dict[str, set[str]] = {}
     for kind, form in con.execute("select kind, form from erase_request_forms").fetchall():
@@ -312,17 +322,15 @@ class SourceErasure:
     set_aside_values: int = 0
 
 
-def erase_at_source(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, plain_emails: set[str] = frozenset()
-) -> SourceErasure:
+def erase_at_source(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> SourceErasure:
     """Rewrite every landing file holding a suppressed record without it, and take its rows out
-    of raw and the loader's audit tables. `plain_emails` also finds lines too broken to parse
-    (kept whole in quarantine) that carry one of them."""
+    of raw and the loader's audit tables; a line too broken to parse (kept whole in
+    quarantine) goes too when one of its words is a suppressed identifier."""
     salt = ensure_suppression(con)
     result = SourceErasure()
     for table in LANDING_TABLES:
         if table.people and table_exists(con, "raw", table.qualified_name):
-            erase_table_at_source(con, Path(landing_dir), table, salt, plain_emails, result)
+            erase_table_at_source(con, Path(landing_dir), table, salt, result)
     return result
 
 
@@ -331,7 +339,6 @@ def erase_table_at_source(
     landing_dir: Path,
     table: LandingTable,
     salt: str,
-    plain_emails: set[str],
     result: SourceErasure,
 ) -> None:
     raw = f"raw.{table.qualified_name}"
@@ -347,9 +354,7 @@ def erase_table_at_source(
         )
         for c, kind in table.people
     )
-    broken_lines = " or ".join(
-        f"contains(lower(original_row), {quote_literal(email)})" for email in sorted(plain_emails)
-    )
+    broken_line = text_points_at_suppressed_sql(table.qualified_name, "original_row", salt)
     con.execute(
         f"""
         create or replace temp table erase_rows as
@@ -359,7 +364,7 @@ def erase_table_at_source(
         select source_file, source_row, false
         from audit.quarantine
         where source_table = ? and source_row is not null and (
-            {in_quarantine} {f"or ({broken_lines})" if broken_lines else ""})
+            {in_quarantine} or (not json_valid(original_row) and {broken_line}))
         """,
         [table.qualified_name],
     )
@@ -434,6 +439,10 @@ def rewrite_file(
                 "where source_table = ? and source_file = ? and source_row is not null",
                 [new_id, table.qualified_name, relative],
             )
+        con.execute(  # an earlier delivery of the rewritten content is history
+            "delete from audit.load_log where load_id = ? and superseded_at is not null",
+            [new_id],
+        )
         con.execute(
             "update audit.load_log set load_id = ?, content_hash = coalesce(?, content_hash), "
             "file_bytes = coalesce(?, file_bytes), rows_landed = rows_landed - ?, "
@@ -490,7 +499,8 @@ def sweep(con: duckdb.DuckDBPyConnection, plain: set[str] = frozenset()) -> dict
         if count:
             deleted[f"{schema}.{table}"] = count
     if plain and table_exists(con, "audit", QUALITY_RESULTS):
-        deleted["audit.quality_results (redacted)"] = redact_quality_results(con, plain)
+        if redacted := redact_quality_results(con, plain):
+            deleted["audit.quality_results (redacted)"] = redacted
     return deleted
 
 

@@ -90,3 +90,17 @@ def row_points_at_suppressed_sql(
         for kind, value in person_key_tests(schema, table, columns)
     ]
     return " or ".join(tests) or None
+
+
+def text_points_at_suppressed_sql(table: str, text: str, salt: str) -> str | None:
+    """SQL true when a line of `table` too broken to parse into fields (`text`, SQL) holds a
+    word that is a suppressed email, phone or key of the kinds the table's records carry.
+    Words split at delimiters, quotes and spaces, so a phone written with spaces is missed."""
+    kinds = sorted({kind for _, kind in landing_table(table).people})
+    if not kinds:
+        return None
+    tests = " or ".join(is_suppressed_sql(quote_literal(kind), "word", salt) for kind in kinds)
+    return (
+        f"exists (select 1 from (select unnest(regexp_split_to_array({text}, "
+        f"'[[:space:],;|\"{{}}:]+')) as word) where word <> '' and ({tests}))"
+    )

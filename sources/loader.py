@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy.keys import row_points_at_suppressed_sql
+from privacy.keys import row_points_at_suppressed_sql, text_points_at_suppressed_sql
 from privacy.landing import drop_records
 from privacy.suppression import active_salt
 from sources import readers
@@ -263,7 +263,12 @@ def suppressed_records(
     test = salt and row_points_at_suppressed_sql("raw", table.qualified_name, present, salt)
     if not test:
         return {}
-    rows = con.execute(f"select _file, list(_source_row) from landed where {test} group by _file")
+    in_broken_line = text_points_at_suppressed_sql(table.qualified_name, "original_row", salt)
+    rows = con.execute(
+        f"select _file, list(_source_row) from (select _file, _source_row from landed "
+        f"where {test} union all select _file, _source_row from rejected "
+        f"where {in_broken_line}) group by _file"
+    )
     return {path: set(numbers) for path, numbers in rows.fetchall()}
 
 
@@ -497,6 +502,11 @@ def log_files(con: duckdb.DuckDBPyConnection, table: LandingTable) -> list[FileL
         from batch_files left join per_file using (_file)
         """
     )
+    # The same version delivered again after another (A, B, A): its id is taken by history.
+    con.execute(
+        "delete from audit.load_log where superseded_at is not null "
+        "and load_id in (select load_id from batch_outcomes)"
+    )
     con.execute(
         """
         insert into audit.load_log
@@ -527,6 +537,10 @@ def record_unreadable(
         con.execute(
             "insert into audit.quarantine values (?, ?, ?, null, ?, null, now()::timestamp)",
             [file.load_id, table.qualified_name, file.relative, message],
+        )
+        con.execute(
+            "delete from audit.load_log where superseded_at is not null and load_id = ?",
+            [file.load_id],
         )
         con.execute(
             "insert into audit.load_log values "
