@@ -138,15 +138,7 @@ def file_changes(
     so a read-only connection will do."""
     landing_dir = Path(landing_dir)
     loadable, ignored = table_files(landing_dir, table)
-    current = dict(
-        con.execute(
-            "select source_file, content_hash from audit.load_log "
-            "where source_table = ? and superseded_at is null",
-            [table.qualified_name],
-        ).fetchall()
-        if has_load_log(con)
-        else []
-    )
+    current = current_hashes(con, table) if has_load_log(con) else {}
     pending, unchanged = [], 0
     for path in loadable:
         file = landing_file(landing_dir, path)
@@ -159,6 +151,17 @@ def file_changes(
         unchanged=unchanged,
         removed=sorted(current),
         ignored=[p.relative_to(landing_dir).as_posix() for p in ignored],
+    )
+
+
+def current_hashes(con: duckdb.DuckDBPyConnection, table: LandingTable) -> dict[str, str]:
+    """Path -> content hash of the file versions `table`'s raw rows come from."""
+    return dict(
+        con.execute(
+            "select source_file, content_hash from audit.load_log "
+            "where source_table = ? and superseded_at is null",
+            [table.qualified_name],
+        ).fetchall()
     )
 
 
@@ -283,13 +286,7 @@ def load_without_suppressed(
     batch loads as delivered without them, and each such file's load_log entry counts them as
     quarantined with reason `suppressed`, keeping nothing of them but the count. A re-delivery
     that is, once cut, what is loaded already is not loaded again."""
-    current = dict(
-        con.execute(
-            "select source_file, content_hash from audit.load_log "
-            "where source_table = ? and superseded_at is null",
-            [table.qualified_name],
-        ).fetchall()
-    )
+    current = current_hashes(con, table)
     cut, pending = {}, []
     for file in files:
         if str(file.path) in suppressed:
