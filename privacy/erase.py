@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from privacy.artefacts import REDACTED
 from privacy.keys import (
     identifier_kind_sql,
     row_points_at_suppressed_sql,
@@ -67,7 +68,6 @@ SOURCE_AUDIT = ("load_log", "quarantine", "set_aside_values")
 PRIVACY_TABLES = ("suppression", "privacy_salt", "erasures")
 # Quality results quote failing values in their examples and summaries: redacted, not deleted.
 QUALITY_RESULTS = "quality_results"
-REDACTED = "[erased]"
 
 
 class NotFound(ValueError):
@@ -518,7 +518,7 @@ def redact_quality_results(con: duckdb.DuckDBPyConnection, plain: set[str]) -> i
     pattern = "(?i)(" + "|".join(re.escape(value) for value in sorted(plain)) + ")"
     where = " or ".join(f"regexp_matches({quote_ident(c)}, ?)" for c in columns)
     sets = ", ".join(
-        f"{quote_ident(c)} = regexp_replace({quote_ident(c)}, ?, '{REDACTED}', 'g')"
+        f"{quote_ident(c)} = regexp_replace({quote_ident(c)}, ?, '{REDACTED.decode()}', 'g')"
         for c in columns
     )
     [(count,)] = con.execute(

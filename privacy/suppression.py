@@ -16,8 +16,8 @@ import secrets
 
 import duckdb
 
-from sources.contract import EMAIL, PHONE, LandingTable
-from sources.readers import quote_ident, quote_literal, table_exists
+from sources.contract import EMAIL, PHONE
+from sources.readers import quote_literal, table_exists
 
 CUSTOMER = "customer"  # the unified customer id of marts.dim_customers
 
@@ -59,17 +59,6 @@ def is_suppressed_sql(kind: str, value: str, salt: str) -> str:
         f"coalesce({hash_sql(kind, value, salt)} in "
         "(select identifier_hash from audit.suppression), false)"
     )
-
-
-def row_is_suppressed_sql(table: LandingTable, present: list[str], salt: str) -> str | None:
-    """SQL that is true for a record of `table` pointing at a suppressed person through any of
-    its person columns (those of `present`); None when the table has none."""
-    tests = [
-        is_suppressed_sql(quote_literal(kind), quote_ident(column), salt)
-        for column, kind in table.people
-        if column in present
-    ]
-    return " or ".join(tests) or None
 
 
 def ensure_suppression(con: duckdb.DuckDBPyConnection) -> str:

@@ -26,7 +26,6 @@ from sources.contract import EMAIL, PHONE
 from sources.readers import quote_ident, quote_literal
 
 NOT_SCANNED = ("_truth",)  # folder names: the simulator's answer key
-TABLE_FILES = (".parquet", ".duckdb")
 SKIPPED_FILES = (".wal", ".run-lock")  # the warehouse's own files are scanned as tables
 PHONE_IN_TEXT = re.compile(rb"\+?\d[\d ().-]{6,}\d")
 
