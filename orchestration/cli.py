@@ -544,9 +544,11 @@ def erase_command(args: argparse.Namespace) -> int:
     """Resolve, suppress, erase at the source and everywhere else, rebuild, then verify."""
     from orchestration.runs import one_run_at_a_time
     from privacy import erase
+    from privacy import postgres as privacy_postgres
     from privacy.artefacts import drop_earlier_model_versions, redact_text_files
     from privacy.verify import traces_of, verify
     from reports.bi_snapshot import drop_previous_version
+    from sources.postgres import PostgresSyncError
 
     landing, warehouse = resolve_locations(args)
     if not warehouse.exists():
@@ -570,6 +572,8 @@ def erase_command(args: argparse.Namespace) -> int:
                 ).fetchall()
                 identifiers.setdefault(kind, set()).add(form)
             traces = verify(con, traces_of(identifiers, set()), folders, warehouse)
+            if privacy_postgres.configured():
+                privacy_postgres.scan_postgres(con, traces)
         return print_traces(traces)
     with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -614,11 +618,48 @@ def erase_command(args: argparse.Namespace) -> int:
                 traces.pattern.encode(),
                 skip=(landing, bi_directory(warehouse), models_directory(warehouse)),
             )
+        postgres = None
+        if privacy_postgres.configured():
+            try:
+                postgres = privacy_postgres.erase_postgres_copy(warehouse)
+            except PostgresSyncError as error:
+                print(
+                    f"binesh erase: the PostgreSQL copy could not be erased: {error}\nEverything "
+                    f"else is erased. `binesh erase` the same identifiers again to finish "
+                    f"erasure {erasure_id}.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(describe_postgres_erasure(postgres))
         with duckdb.connect(str(warehouse)) as con:
             verify(con, traces, folders, warehouse)
-            erase.close_receipt(con, erasure_id, at_source, swept, traces.found)
+            if postgres is not None:
+                privacy_postgres.scan_postgres(con, traces)
+            erase.close_receipt(
+                con, erasure_id, at_source, swept, traces.found, postgres and postgres.as_receipt()
+            )
     print(f"\nReceipt: audit.erasures, erasure_id = '{erasure_id}'.")
+    if postgres is not None and postgres.copy_found and not postgres.rebuilt:
+        print_traces(traces)
+        return 1
     return print_traces(traces)
+
+
+def describe_postgres_erasure(outcome) -> str:
+    """What erasure did to the PostgreSQL copy, in a line or two (dbt's output if it failed)."""
+    if not outcome.copy_found:
+        return f"PostgreSQL at {outcome.server}: no copy of the warehouse (no raw tables) to erase."
+    swept = sum(outcome.swept.values())
+    line = (
+        f"PostgreSQL at {outcome.server}: replaced {outcome.tables_synced} synced tables, "
+        f"deleted {swept:,} rows from {len(outcome.swept)} others"
+    )
+    if outcome.rebuilt:
+        return line + "; dbt rebuilt every model (dbt build --target postgres --full-refresh)."
+    return (
+        line + "; but `dbt build --target postgres --full-refresh` failed, so its models may "
+        f"still count the erased people in their aggregates. dbt said:\n{outcome.build_output}"
+    )
 
 
 def print_traces(traces) -> int:

@@ -534,10 +534,12 @@ def close_receipt(
     source: SourceErasure,
     swept: dict,
     traces: dict[str, int],
+    postgres: dict | None = None,
 ) -> None:
-    """Record what was found where (counts and file hashes only), what verify found after, and
-    when it was done."""
+    """Record what was found where (counts and file hashes only), what was done to the
+    PostgreSQL copy, what verify found after, and when it was done."""
     found = {
+        "postgres_copy": postgres,
         "traces_after": traces,
         "landing_files_rewritten": source.files_rewritten,
         "raw_rows": source.raw_rows,

@@ -20,6 +20,8 @@ from sources.contract import EMAIL, PHONE
 from sources.readers import quote_literal, table_exists
 
 CUSTOMER = "customer"  # the unified customer id of marts.dim_customers
+# audit tables that never leave the warehouse: a reader of the salt could test guesses
+UNPUBLISHED = ("privacy_salt", "suppression")
 
 SUPPRESSION_DDL = """
 create schema if not exists audit;

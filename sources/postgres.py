@@ -7,7 +7,8 @@
 What is copied, each table into the schema of the same name in PostgreSQL:
 
 - every `raw.*` table, contract and custom columns alike, with the lineage columns;
-- the `audit` tables (load log and quarantine), so the loading story is visible there too;
+- the `audit` tables (load log and quarantine), so the loading story is visible there too, but
+  not the suppression list and its salt (privacy/suppression.py);
 - the tables Python assets write for dbt to read (identity resolution, text insights: every dbt
   source outside `raw`, read from the project's sources YAML), since those steps run on the
   DuckDB warehouse and the dbt models on PostgreSQL read their answers.
@@ -41,6 +42,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg2 import errors as pg_errors
 from psycopg2.extensions import parse_dsn
+
+from privacy.suppression import UNPUBLISHED
+from sources.readers import quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +239,7 @@ def tables_to_copy(
         )
     selected = [(RAW_SCHEMA, name) for name in wanted]
     if include_audit:
-        selected += sorted((s, n) for s, n in present if s == AUDIT_SCHEMA)
+        selected += sorted((s, n) for s, n in present if s == AUDIT_SCHEMA and n not in UNPUBLISHED)
     if include_python_outputs:
         for schema, name in dbt_python_output_tables(project_dir):
             if (schema, name) in present:
@@ -417,10 +421,6 @@ class CsvStream(io.RawIOBase):
         buffer[:size] = self._chunk[:size]
         self._chunk = self._chunk[size:]
         return size
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def qualified(table: TableCopy) -> str:

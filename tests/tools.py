@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DUCKDB_14_PYTHON = PROJECT_ROOT / ".venv-bi" / "bin" / "python"
 BINESH = str(Path(sys.executable).with_name("binesh"))
+POSTGRES_PREFIX = "BINESH_PG_"
 
 
 def binesh_env(root: Path, **settings: str) -> dict[str, str]:
@@ -32,13 +36,75 @@ def binesh_env(root: Path, **settings: str) -> dict[str, str]:
     dagster_home = root / "dagster_home"
     dagster_home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(POSTGRES_PREFIX)}
     return {
-        **os.environ,
+        **inherited,  # a PostgreSQL server is the test's choice (postgres_settings), not CI's
         "BINESH_LANDING_DIR": str(root / "landing"),
         "BINESH_WAREHOUSE": str(root / "warehouse.duckdb"),
         "DAGSTER_HOME": str(dagster_home),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **settings,
+    }
+
+
+def postgres_server() -> str:
+    """The server BINESH_PG_* name, as a connection string: skip without one (BINESH_PG_HOST
+    unset), fail under CI, where .ci/run starts one."""
+    from sources.postgres import PostgresUnavailable, connect, postgres_dsn_from_env
+
+    if not os.environ.get("BINESH_PG_HOST"):
+        require(
+            None,
+            "no PostgreSQL server (BINESH_PG_HOST is not set): start one with "
+            '`eval "$(bash .ci/postgres.sh)"` or set BINESH_PG_HOST/PORT/USER/PASSWORD/DBNAME',
+        )
+    dsn = postgres_dsn_from_env()
+    try:
+        connect(dsn).close()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error))
+    return dsn
+
+
+@contextmanager
+def postgres_database(server_dsn: str) -> Iterator[str]:
+    """A database of its own on the server, so concurrent tests never meet; dropped after."""
+    import psycopg2
+
+    from sources.postgres import connect, libpq_quote
+
+    name = f"binesh_test_{uuid.uuid4().hex[:12]}"
+    admin = connect(server_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        # bytewise text order (DuckDB's) and UTC sessions, as docs/operations.md advises
+        try:
+            cur.execute(
+                f"create database \"{name}\" template template0 encoding 'UTF8' "
+                "lc_collate 'C' lc_ctype 'C.UTF-8'"
+            )
+        except psycopg2.errors.InvalidParameterValue:  # a server without the C.UTF-8 locale
+            cur.execute(f"create database \"{name}\" template template0 encoding 'UTF8' locale 'C'")
+        cur.execute(f"alter database \"{name}\" set timezone to 'UTC'")
+    try:
+        yield f"{server_dsn} dbname={libpq_quote(name)}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
+
+
+def postgres_settings(dsn: str) -> dict[str, str]:
+    """BINESH_PG_* naming the database of `dsn`, for binesh and dbt's `postgres` target."""
+    from psycopg2.extensions import parse_dsn
+
+    params = parse_dsn(dsn)
+    return {
+        "BINESH_PG_HOST": params.get("host", "localhost"),
+        "BINESH_PG_PORT": params.get("port", "5432"),
+        "BINESH_PG_USER": params.get("user", "binesh"),
+        "BINESH_PG_PASSWORD": params.get("password", ""),
+        "BINESH_PG_DBNAME": params["dbname"],
     }
 
 

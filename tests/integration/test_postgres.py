@@ -17,28 +17,28 @@ BINESH_PG_HOST the tests skip, except under CI (the CI variable set), where they
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import psycopg2
 import pytest
 from dbt.cli.main import dbtRunner
 
 from sources.contract import LANDING_TABLES
 from sources.postgres import (
     PostgresSyncError,
-    PostgresUnavailable,
     connect,
-    libpq_quote,
-    postgres_dsn_from_env,
     sync_raw_to_postgres,
 )
-from tests.tools import binesh, binesh_env
+from tests.tools import (
+    binesh,
+    binesh_env,
+    postgres_database,
+    postgres_server,
+    postgres_settings,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -61,48 +61,9 @@ def failures(statuses: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server_dsn() -> str:
-    """The server's connection string, from BINESH_PG_*: skip without one, fail under CI."""
-    if not os.environ.get("BINESH_PG_HOST"):
-        how = (
-            'start one with `eval "$(bash .ci/postgres.sh)"` (installs PostgreSQL from Debian '
-            "packages if needed) or set BINESH_PG_HOST/PORT/USER/PASSWORD/DBNAME"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(
-                f"CI is set but BINESH_PG_HOST is not: the PostgreSQL build must run; {how}"
-            )
-        pytest.skip(f"no PostgreSQL server (BINESH_PG_HOST is not set): {how}")
-    dsn = postgres_dsn_from_env()
-    try:
-        connect(dsn).close()
-    except PostgresUnavailable as error:
-        pytest.fail(str(error))
-    return dsn
-
-
-@pytest.fixture(scope="module")
-def pg_dsn(server_dsn) -> Iterator[str]:
-    """A database of its own for this run, so concurrent runs never meet; dropped afterwards."""
-    name = f"binesh_test_{uuid.uuid4().hex[:12]}"
-    admin = connect(server_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        # bytewise text order (DuckDB's) and UTC sessions, as docs/operations.md advises
-        try:
-            cur.execute(
-                f"create database \"{name}\" template template0 encoding 'UTF8' "
-                "lc_collate 'C' lc_ctype 'C.UTF-8'"
-            )
-        except psycopg2.errors.InvalidParameterValue:  # a server without the C.UTF-8 locale
-            cur.execute(f"create database \"{name}\" template template0 encoding 'UTF8' locale 'C'")
-        cur.execute(f"alter database \"{name}\" set timezone to 'UTC'")
-    try:
-        yield f"{server_dsn} dbname={libpq_quote(name)}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
+def pg_dsn() -> Iterator[str]:
+    with postgres_database(postgres_server()) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +83,7 @@ def synced(warehouse, pg_dsn) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def dbt_build(synced, pg_dsn, tmp_path_factory):
     """Runs `dbt build --target postgres` in-process; the status of every node by unique_id."""
-    params = psycopg2.extensions.parse_dsn(pg_dsn)
-    env = {
-        "BINESH_PG_HOST": params.get("host", "localhost"),
-        "BINESH_PG_PORT": params.get("port", "5432"),
-        "BINESH_PG_USER": params.get("user", "binesh"),
-        "BINESH_PG_PASSWORD": params.get("password", ""),
-        "BINESH_PG_DBNAME": params["dbname"],
-    }
+    env = postgres_settings(pg_dsn)
     root = tmp_path_factory.mktemp("dbt_postgres")
 
     def build() -> dict[str, str]:

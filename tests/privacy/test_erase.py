@@ -2,14 +2,21 @@
 people (asked for by email, by unified customer id and by source key, picked from the
 simulator's answer key) are erased with the command killed once on the way and run again; then
 every table and every file is scanned for them, the raw layer is compared with a load of the
-rewritten landing zone that never held them, and the original exports are delivered again."""
+rewritten landing zone that never held them, and the original exports are delivered again.
+With a PostgreSQL server (always in CI), the build is first copied there as `make postgres`
+does, and the erasure and the scan reach that copy too."""
 
 import csv
 import hashlib
+import json
+import os
 import shutil
 import signal
 import subprocess
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
@@ -19,18 +26,50 @@ from data_quality.suites import raw_suites
 from data_quality.validation import run_suites
 from sources.contract import LANDING_TABLES
 from sources.loader import load_table
-from tests.tools import BINESH, binesh, binesh_env, run_binesh, signal_group
+from sources.postgres import DBT_PROJECT_DIR, connect, postgres_dsn_from_env
+from tests.tools import (
+    BINESH,
+    binesh,
+    binesh_env,
+    postgres_database,
+    postgres_server,
+    postgres_settings,
+    run_binesh,
+    signal_group,
+)
 
 pytestmark = pytest.mark.integration
 
 TRUTH = Path("_truth")
+DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict[str, str]:
-    env = binesh_env(tmp_path_factory.mktemp("erase"))
+def postgres() -> Iterator[dict[str, str]]:
+    """BINESH_PG_* of a database of its own when there is a PostgreSQL server (always in CI),
+    so the erasure reaches a copy there too; {} without one, and the PostgreSQL test skips."""
+    if not os.environ.get("BINESH_PG_HOST") and os.environ.get("CI") != "true":
+        yield {}
+        return
+    with postgres_database(postgres_server()) as dsn:
+        yield postgres_settings(dsn)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, postgres) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("erase")
+    env = binesh_env(root, **postgres)
     binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
     binesh(env, "run")
+    if postgres:  # the copy `make postgres` makes
+        binesh(env, "sync-postgres")
+        dbt = subprocess.run(
+            [DBT, "build", "--target", "postgres", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(root / "dbt_target"),
+             "--log-path", str(root / "dbt_logs")],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert dbt.returncode == 0, dbt.stdout[-3000:]
     return env
 
 
@@ -162,6 +201,35 @@ def test_the_receipt_counts_what_was_erased_and_names_no_one(env, people, erased
     for value in identifiers_of(people):
         assert value.lower() not in found.lower()
         assert value not in str(suppressed)
+
+
+def test_the_postgresql_copy_is_erased_and_scanned(env, postgres, people, erased):
+    if not postgres:
+        pytest.skip("no PostgreSQL server (BINESH_PG_HOST is not set)")
+    assert "dbt rebuilt every model" in erased
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        [(found,)] = con.execute("select found from audit.erasures").fetchall()
+        emails = {email for person in people.values() for email in person["emails"]}
+        [(someone_else,)] = con.execute(
+            "select min(email) from marts.dim_customers where not list_contains(?, email)",
+            [sorted(emails)],
+        ).fetchall()
+    copy = json.loads(found)["postgres_copy"]
+    assert copy["copy_found"] and copy["rebuilt"] and copy["tables_synced"] > 0
+    # dbt snapshots keep history a rebuild does not replace: the sweep took their rows out
+    assert copy["swept"].get("snapshots.customer_status_snapshot", 0) > 0
+    # the scan reads PostgreSQL: someone not erased is found there, raw and marts alike
+    check = run_binesh(env, "erase", "--verify", someone_else)
+    assert check.returncode == 1
+    assert "postgresql:raw." in check.stdout and "postgresql:marts.dim_customers" in check.stdout
+    # the salt and the suppression list stay in the warehouse
+    assert "postgresql:audit.suppression" not in check.stdout
+    with closing(connect(postgres_dsn_from_env(postgres))) as pg, pg.cursor() as cur:
+        cur.execute(
+            "select count(*) from pg_tables where schemaname = 'audit' "
+            "and tablename in ('suppression', 'privacy_salt')"
+        )
+        assert cur.fetchall() == [(0,)]
 
 
 def test_raw_equals_a_load_of_the_landing_zone_that_never_held_them(env, erased, tmp_path):
