@@ -545,7 +545,11 @@ def erase_command(args: argparse.Namespace) -> int:
     from orchestration.runs import one_run_at_a_time
     from privacy import erase
     from privacy import postgres as privacy_postgres
-    from privacy.artefacts import drop_earlier_model_versions, redact_text_files
+    from privacy.artefacts import (
+        compact_warehouse,
+        drop_earlier_model_versions,
+        redact_text_files,
+    )
     from privacy.verify import traces_of, verify
     from reports.bi_snapshot import drop_previous_version
     from sources.postgres import PostgresSyncError
@@ -618,6 +622,11 @@ def erase_command(args: argparse.Namespace) -> int:
                 traces.pattern.encode(),
                 skip=(landing, bi_directory(warehouse), models_directory(warehouse)),
             )
+        before, after = compact_warehouse(warehouse)
+        print(
+            f"Rewrote the warehouse into a new file ({before / 2**20:,.0f} MB -> "
+            f"{after / 2**20:,.0f} MB), so no freed block keeps their rows."
+        )
         postgres = None
         if privacy_postgres.configured():
             try:

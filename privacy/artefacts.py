@@ -1,9 +1,11 @@
-"""Erasure beyond the warehouse's tables: the files made from them that keep history.
+"""Erasure beyond the warehouse's tables: the files that keep history.
 
 The rebuild after an erasure writes the current BI snapshot, reports and models without the
 people; what it leaves is history written before: earlier model versions (the segmentation
 model keeps the ids it was trained on), earlier report pages and run logs. Model versions other
-than the current one are removed; text files are redacted in place.
+than the current one are removed; text files are redacted in place. The warehouse file itself
+keeps the bytes of deleted rows in its freed blocks until DuckDB reuses them (in the test an
+erased email was still readable there), so it is copied into a new file and swapped in.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
+
+import duckdb
+
+from sources.readers import quote_ident, quote_literal
 
 REDACTED = b"[erased]"
 TEXT_FILES = (".html", ".json", ".log", ".txt", ".md", ".csv", ".jsonl", ".svg")
@@ -56,3 +63,23 @@ def redact_text_files(folders: list[Path], pattern: bytes, skip: tuple[Path, ...
                 os.replace(temporary, path)
                 changed.append(str(path))
     return changed
+
+
+def compact_warehouse(warehouse: Path) -> tuple[int, int]:
+    """Copy every schema, table and row of the warehouse into a new file and swap it in (one
+    rename), so no freed block of the old file survives; file sizes before and after. The caller
+    holds the run lock; a reader that had the old file open keeps it until it closes."""
+    before = warehouse.stat().st_size
+    staged = warehouse.with_name(f".{warehouse.name}.compacting-{uuid.uuid4().hex[:8]}")
+    try:
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("checkpoint")
+            [(database,)] = con.execute("select current_database()").fetchall()
+            con.execute(f"attach {quote_literal(str(staged))} as compacted")
+            con.execute(f"copy from database {quote_ident(database)} to compacted")
+            con.execute("detach compacted")
+        os.replace(staged, warehouse)
+    finally:
+        for leftover in (staged, staged.with_name(staged.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return before, warehouse.stat().st_size

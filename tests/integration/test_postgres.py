@@ -67,7 +67,7 @@ def pg_dsn() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(server_dsn, tmp_path_factory) -> Path:
+def warehouse(pg_dsn, tmp_path_factory) -> Path:
     """The DuckDB build: simulate, then `binesh run` (loader, dbt and Python assets)."""
     env = binesh_env(tmp_path_factory.mktemp("postgres_portability"))
     binesh(env, "simulate", "--customers", "250", "--days", "45", "--seed", "11")
