@@ -55,7 +55,12 @@ def run_stage(name: str, command: list[str], env: dict[str, str]) -> dict:
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench: stage {name} failed:\n{output[-4000:]}")
-    return {"stage": name, "seconds": round(seconds, 2), "peak_rss_mb": usage.ru_maxrss // 1024}
+    return {
+        "stage": name,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": usage.ru_maxrss // 1024,
+        "output": output,
+    }
 
 
 def warehouse_counts(warehouse: Path) -> dict[str, int]:
@@ -166,10 +171,18 @@ def bench_scale(
         stages.append(run_stage("append", run, env))
         stages[-1]["steps_seconds"] = steps_of_last_run(dagster_home)  # where a night goes
     if erase:
-        requests = workdir / "erase.txt"
+        # beside the data folder, not in it: erasure redacts identifiers in the text files there
+        requests = workdir.with_name(f"{workdir.name}-erase.txt")
         erased = erasure_requests(landing, warehouse, erase, requests)
         stages.append(run_stage("erase", [binesh, "erase", "--file", str(requests)], env))
         stages[-1]["people_requested"] = erased
+        # what it found and took out, and what the scan said (the lines after the receipt's)
+        lines = stages[-1]["output"].splitlines()
+        said = [line for line in lines if line.startswith(("Erasure ", "Took out ", "Rewrote "))]
+        receipt = next((i for i, line in enumerate(lines) if line.startswith("Receipt")), -1)
+        stages[-1]["summary"] = said + lines[receipt + 1 :][:20]
+    for stage in stages:
+        del stage["output"]
     for stage in stages[1:]:
         stage["share_of_fresh_build"] = round(stage["seconds"] / stages[1]["seconds"], 3)
 
@@ -207,6 +220,9 @@ def print_table(results: list[dict]) -> None:
                 f"{stage['seconds']:>8.1f} {f'{share:.0%}' if share is not None else '':>8} "
                 f"{f'{rate:,}' if rate else '':>11} {stage['peak_rss_mb']:>8,}"
             )
+        for stage in result["stages"]:
+            for line in stage.get("summary", []):
+                print(f"{'':>17} {line}")
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result["pipeline_steps_seconds"].items())
         print(f"{'':>17} pipeline steps: {steps}; raw rows {result['rows'].get('raw', 0):,}")
         f1 = {name: scores["f1"] for name, scores in result["identity"].items() if "f1" in scores}
@@ -246,6 +262,7 @@ def main() -> None:
         finally:
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
+                workdir.with_name(f"{workdir.name}-erase.txt").unlink(missing_ok=True)
         print_table(results[-1:])
 
     report = {

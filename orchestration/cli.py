@@ -616,12 +616,11 @@ def erase_command(args: argparse.Namespace) -> int:
         # model versions, report pages and run logs
         drop_previous_version(bi_directory(warehouse))
         drop_earlier_model_versions(models_directory(warehouse))
-        if traces.pattern:
-            redact_text_files(
-                folders,
-                traces.pattern.encode(),
-                skip=(landing, bi_directory(warehouse), models_directory(warehouse)),
-            )
+        redact_text_files(
+            folders,
+            traces.spans,
+            skip=(landing, bi_directory(warehouse), models_directory(warehouse)),
+        )
         before, after = compact_warehouse(warehouse)
         print(
             f"Rewrote the warehouse into a new file ({before / 2**20:,.0f} MB -> "

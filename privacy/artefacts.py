@@ -11,9 +11,9 @@ erased email was still readable there), so it is copied into a new file and swap
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -43,11 +43,13 @@ def last_written(folder: Path) -> float:
     return max((path.stat().st_mtime for path in folder.rglob("*")), default=0.0)
 
 
-def redact_text_files(folders: list[Path], pattern: bytes, skip: tuple[Path, ...]) -> list[str]:
-    """Replace every match of `pattern` (lowercase text, as privacy.verify builds it) in the
-    text files under `folders` by [erased], each file rewritten in one rename; returns the
-    files changed. Folders in `skip` are left to their own erasure (landing zone, BI snapshot)."""
-    expression = re.compile(pattern, re.IGNORECASE)
+def redact_text_files(
+    folders: list[Path], find: Callable[[bytes], list[tuple[int, int]]], skip: tuple[Path, ...]
+) -> list[str]:
+    """Replace every span `find` returns (privacy.verify.Traces.spans, given the lowercased
+    content) in the text files under `folders` by [erased], each file rewritten in one rename;
+    returns the files changed. Folders in `skip` are left to their own erasure (landing zone,
+    BI snapshot, models)."""
     changed = []
     for folder in folders:
         for path in sorted(Path(folder).rglob("*")):
@@ -56,12 +58,15 @@ def redact_text_files(folders: list[Path], pattern: bytes, skip: tuple[Path, ...
             if any(path.is_relative_to(place) for place in skip):
                 continue
             content = path.read_bytes()
-            redacted = expression.sub(lambda m: m.group(1) + REDACTED + m.group(3), content)
-            if redacted != content:
-                temporary = path.with_name(f".{path.name}.erasing")
-                temporary.write_bytes(redacted)
-                os.replace(temporary, path)
-                changed.append(str(path))
+            spans = find(content.lower())
+            if not spans:
+                continue
+            kept = [0, *(edge for span in spans for edge in span), len(content)]
+            pieces = [content[kept[i] : kept[i + 1]] for i in range(0, len(kept), 2)]
+            temporary = path.with_name(f".{path.name}.erasing")
+            temporary.write_bytes(REDACTED.join(pieces))
+            os.replace(temporary, path)
+            changed.append(str(path))
     return changed
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
+from ahocorasick_rs import BytesAhoCorasick
 
 from privacy.artefacts import TEXT_FILES
 from privacy.erase import PRIVACY_TABLES
@@ -25,6 +27,9 @@ from privacy.suppression import CUSTOMER, active_salt, matching_form_sql
 from sources.contract import EMAIL, PHONE
 from sources.readers import quote_ident, quote_literal
 
+ALPHANUMERIC = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
+WORD_BEFORE = ALPHANUMERIC | frozenset(b"_.+-")  # an identifier is not alone after these
+WORD_AFTER = ALPHANUMERIC | frozenset(b"_-")  # nor before these
 NOT_SCANNED = ("_truth",)  # folder names: the simulator's answer key
 SKIPPED_FILES = (".wal", ".run-lock")  # the warehouse's own files are scanned as tables
 PHONE_IN_TEXT = re.compile(rb"\+?\d[\d ().-]{6,}\d")
@@ -52,7 +57,43 @@ class Traces:
         if not self.texts:
             return None
         alternatives = "|".join(re.escape(text) for text in sorted(self.texts))
-        return f"(^|[^a-z0-9_.+-])({alternatives})($|[^a-z0-9_-]|[.]($|[^a-z0-9]))"
+        return f"(^|[^a-z0-9_.+-])({alternatives})($|[^a-z0-9_.-]|[.]($|[^a-z0-9]))"
+
+    @cached_property
+    def automaton(self) -> BytesAhoCorasick | None:
+        texts = sorted(text.encode() for text in self.texts)
+        return BytesAhoCorasick(texts) if texts else None
+
+    def spans(self, content: bytes, standalone: bool = True) -> list[tuple[int, int]]:
+        """Where the texts are in `content` (lowercase bytes), longest first, not overlapping;
+        with `standalone`, only where one stands alone as `pattern` says. Files take this way
+        (Aho-Corasick, one pass for all texts): a regular expression of a thousand people's
+        identifiers took minutes a file in Python."""
+        if self.automaton is None:
+            return []
+        found = sorted(
+            (start, -end)
+            for _, start, end in self.automaton.find_matches_as_indexes(content, overlapping=True)
+            if not standalone or stands_alone(content, start, end)
+        )
+        spans, taken_to = [], 0
+        for start, negative_end in found:
+            if start >= taken_to:
+                spans.append((start, -negative_end))
+                taken_to = -negative_end
+        return spans
+
+
+def stands_alone(content: bytes, start: int, end: int) -> bool:
+    """`pattern`'s boundaries: not inside a longer email, id or key (`ann@x.co` is not alone in
+    `joann@x.co`, `ann@x.co.uk` or `ann@x.co_2`), but a sentence's full stop may follow."""
+    if start > 0 and content[start - 1] in WORD_BEFORE:
+        return False
+    if end == len(content):
+        return True
+    if content[end] == ord("."):
+        return end + 1 == len(content) or content[end + 1] not in ALPHANUMERIC
+    return content[end] not in WORD_AFTER
 
 
 def traces_of(identifiers: dict[str, set[str]], names: set[tuple[str, str]]) -> Traces:
@@ -168,11 +209,11 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, traces: Traces) -> Non
         return
     content = path.read_bytes().lower()
     if path.suffix.lower() not in TEXT_FILES:  # a pickle or a database: ids run together
-        hits = sum(content.count(text.encode()) for text in traces.texts if len(text) >= 8)
+        hits = sum(end - start >= 8 for start, end in traces.spans(content, standalone=False))
         if hits:
             traces.found[str(path)] = hits
         return
-    hits = len(re.findall(traces.pattern.encode(), content)) if traces.pattern else 0
+    hits = len(traces.spans(content))
     if traces.phones:
         hits += sum(
             re.sub(rb"\D", b"", match)[-10:].decode() in traces.phones
