@@ -67,8 +67,8 @@ class Traces:
     def spans(self, content: bytes, standalone: bool = True) -> list[tuple[int, int]]:
         """Where the texts are in `content` (lowercase bytes), longest first, not overlapping;
         with `standalone`, only where one stands alone as `pattern` says. Files take this way
-        (Aho-Corasick, one pass for all texts): a regular expression of a thousand people's
-        identifiers took minutes a file in Python."""
+        (Aho-Corasick, one pass for all texts): with a Python regular expression of a thousand
+        people's identifiers, redacting 85 MB of files had not finished after 12 minutes."""
         if self.automaton is None:
             return []
         found = sorted(
