@@ -132,24 +132,16 @@ def resolve(con: duckdb.DuckDBPyConnection, requested: list[str]) -> Resolution:
     )
     con.execute("create or replace temp table erase_customers (given varchar, customer_id varchar)")
     if has_identity:
-        con.execute(
-            f"""
-            insert into erase_customers
-            select r.given, c.customer_id
-            from erase_request_forms as r
-            inner join intermediate.int_identity__identifiers as i
-                on i.identifier_type = r.kind
-                and {matching_form_sql("r.kind", "i.identifier_value")} = r.form
-            inner join intermediate.identity_clusters as c using (record_id)
-            union
-            select r.given, m.customer_id
-            from erase_request_forms as r
-            inner join marts.customer_identity_map as m
-                on (r.kind = '{CUSTOMER}' and m.customer_id = r.form)
-                or (m.source || '__' || m.source_table = r.kind and m.source_key = r.form)
-            """
-        )
-    found = {given for (given,) in con.execute("select given from erase_customers").fetchall()}
+        find_customers(con)
+        # a record the identity map does not hold (an order) leads to the person it names
+        unresolved = [g for g in requested if g not in given_found(con)]
+        if linked := record_links(con, unresolved):
+            con.execute(
+                "insert into erase_request_forms select unnest(?), unnest(?), unnest(?)",
+                [list(column) for column in zip(*linked, strict=True)],
+            )
+            find_customers(con)
+    found = given_found(con)
     found |= given_in_raw(con, [g for g in requested if g not in found])
     found |= already_suppressed(con, [g for g in requested if g not in found])
     missing = [text for text in requested if text not in found]
@@ -174,6 +166,67 @@ def resolve(con: duckdb.DuckDBPyConnection, requested: list[str]) -> Resolution:
             if value:
                 identifiers.setdefault(kind, set()).add(value)
     return Resolution(requested, customers, identifiers, customer_names(con, customers))
+
+
+def find_customers(con: duckdb.DuckDBPyConnection) -> None:
+    """Add to erase_customers the customers each requested form leads to in the identity map."""
+    con.execute(
+        f"""
+        insert into erase_customers
+        select r.given, c.customer_id
+        from erase_request_forms as r
+        inner join intermediate.int_identity__identifiers as i
+            on i.identifier_type = r.kind
+            and {matching_form_sql("r.kind", "i.identifier_value")} = r.form
+        inner join intermediate.identity_clusters as c using (record_id)
+        union
+        select r.given, m.customer_id
+        from erase_request_forms as r
+        inner join marts.customer_identity_map as m
+            on (r.kind = '{CUSTOMER}' and m.customer_id = r.form)
+            or (m.source || '__' || m.source_table = r.kind and m.source_key = r.form)
+        """
+    )
+
+
+def given_found(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {given for (given,) in con.execute("select given from erase_customers").fetchall()}
+
+
+def record_links(
+    con: duckdb.DuckDBPyConnection, requested: list[str]
+) -> list[tuple[str, str, str]]:
+    """(given, kind, form): for a requested key of a record the identity map does not hold (an
+    order), the other keys its raw rows carry (the order's shop customer). Emails and phones are
+    not followed: a shared one would lead to a whole family."""
+    links = []
+    for text in requested:
+        kind, value = parse_identifier(text)
+        table = next((t for t in LANDING_TABLES if t.qualified_name == kind), None)
+        if table is None or not table_exists(con, "raw", table.qualified_name):
+            continue
+        keys = [column for column, column_kind in table.people if column_kind == kind]
+        others = [
+            (column, column_kind)
+            for column, column_kind in table.people
+            if column_kind not in (kind, EMAIL, PHONE)
+        ]
+        if not keys or not others:
+            continue
+        asked = matching_form_sql(quote_literal(kind), "$value")
+        where = " or ".join(
+            f"{matching_form_sql(quote_literal(kind), quote_ident(c))} = {asked}" for c in keys
+        )
+        query = " union ".join(
+            f"select {quote_literal(other_kind)}, "
+            f"{matching_form_sql(quote_literal(other_kind), quote_ident(column))} "
+            f"from raw.{table.qualified_name} where {where}"
+            for column, other_kind in others
+        )
+        for other_kind, form in con.execute(query, {"value": value}).fetchall():
+            if form:
+                links.append((text, other_kind, form))
+    return links
 
 
 def given_in_raw(con: duckdb.DuckDBPyConnection, requested: list[str]) -> set[str]:

@@ -1,8 +1,9 @@
-"""`binesh erase` on a real build of the small simulated business, as a user runs it: three
-people (asked for by email, by unified customer id and by source key, picked from the
-simulator's answer key) are erased with the command killed once on the way and run again; then
-every table and every file is scanned for them, the raw layer is compared with a load of the
-rewritten landing zone that never held them, and the original exports are delivered again.
+"""`binesh erase` on a real build of the small simulated business, as a user runs it: four
+people (asked for by email, by unified customer id, by source key and by an order's key, picked
+from the simulator's answer key) are erased with the command killed once on the way and run
+again; then every table and every file is scanned for them, the raw layer is compared with a
+load of the rewritten landing zone that never held them, and the original exports are delivered
+again.
 With a PostgreSQL server (always in CI), the build is first copied there as `make postgres`
 does, and the erasure and the scan reach that copy too."""
 
@@ -75,7 +76,8 @@ def env(tmp_path_factory, postgres) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def people(env) -> dict[str, dict]:
-    """Three people with several source records each, and how a user would name them."""
+    """Four people with several source records each (the last with an order), and how a user
+    would name them."""
     landing = Path(env["BINESH_LANDING_DIR"])
     with (landing / TRUTH / "identity.csv").open() as handle:
         records = list(csv.DictReader(handle))
@@ -100,7 +102,16 @@ def people(env) -> dict[str, dict]:
             ).fetchall()
             ids = {row[0] for row in found}
             emails = {row[3] for row in found if row[3]}
+            orders = con.execute(
+                "select o.order_id from raw.ecommerce__orders as o "
+                "inner join marts.customer_identity_map as m on m.source = 'ecommerce' "
+                "and m.source_table = 'customers' and m.source_key = o.customer_id "
+                "where m.customer_id = ? order by 1",
+                [found[0][0]],
+            ).fetchall()
             if len(ids) != 1 or ids & customers or not emails or len(found) < 3:
+                continue
+            if len(chosen) == 3 and not orders:
                 continue
             customers |= ids
             chosen[person] = {
@@ -108,18 +119,20 @@ def people(env) -> dict[str, dict]:
                 "source_key": f"{found[0][1]}:{found[0][2]}",
                 "emails": emails,
                 "names": {(r[4], r[5]) for r in found if r[4] and r[5]},
+                "order": f"ecommerce__orders:{orders[0][0]}" if orders else None,
             }
-            if len(chosen) == 3:
+            if len(chosen) == 4:
                 break
-    assert len(chosen) == 3, "the simulation has three people with three linked records"
+    assert len(chosen) == 4, "the simulation has four people with three linked records"
     return chosen
 
 
 @pytest.fixture(scope="module")
 def request_(people) -> list[str]:
-    """One person by email, one by unified customer id, one by source key."""
-    first, second, third = people.values()
-    return [sorted(first["emails"])[0], second["customer_id"], third["source_key"]]
+    """One person by email, one by unified customer id, one by source key, one by an order (the
+    identity map does not hold orders: erase follows the order to its customer)."""
+    first, second, third, fourth = people.values()
+    return [sorted(first["emails"])[0], second["customer_id"], third["source_key"], fourth["order"]]
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +213,7 @@ def test_the_receipt_counts_what_was_erased_and_names_no_one(env, people, erased
             "select status, people, found from audit.erasures"
         ).fetchall()
         suppressed = con.execute("select identifier_hash from audit.suppression").fetchall()
-    assert status == "erased" and customers == 3
+    assert status == "erased" and customers == len(people)
     assert '"raw_rows"' in found and '"landing_files_rewritten"' in found
     for value in identifiers_of(people):
         assert value.lower() not in found.lower()
