@@ -1,5 +1,5 @@
 """The scan's two ways to find an identifier standing alone agree: the regular expression that
-DuckDB runs over every text column (Traces.pattern) and the Aho-Corasick search that reads
+DuckDB runs over every text column (Traces.patterns) and the Aho-Corasick search that reads
 files and redacts them (Traces.spans), on the edges where a match is easy to get wrong."""
 
 import re
@@ -30,14 +30,12 @@ CASES = {
 
 
 def test_the_pattern_and_the_file_search_find_the_same_identifiers():
-    pattern = re.compile(TRACES.pattern)
+    [pattern] = TRACES.patterns
     with duckdb.connect() as con:
         for text, expected in CASES.items():
             assert len(TRACES.spans(text.encode())) == expected, text
-            assert len(pattern.findall(text)) == expected, text
-            [(matched,)] = con.execute(
-                "select regexp_matches(?, ?)", [text, TRACES.pattern]
-            ).fetchall()
+            assert len(re.findall(pattern, text)) == expected, text
+            [(matched,)] = con.execute("select regexp_matches(?, ?)", [text, pattern]).fetchall()
             assert matched == (expected > 0), text
 
 
@@ -47,3 +45,16 @@ def test_redaction_replaces_each_identifier_and_keeps_what_is_around_it(tmp_path
     assert redact_text_files([tmp_path], TRACES.spans, skip=()) == [str(page)]
     erased = REDACTED.decode()
     assert page.read_text() == (f"<td>{erased}</td><td>joann@x.co</td><p>{erased}, {erased}.</p>")
+
+
+def test_many_identifiers_are_split_into_several_expressions_that_find_each_one():
+    emails = {f"person{i}@example.com" for i in range(1_234)}
+    traces = traces_of({EMAIL: emails}, set())
+    assert len(traces.patterns) == 3
+    with duckdb.connect() as con:
+        for email in ("person0@example.com", "person777@example.com", "person1233@example.com"):
+            found = [
+                con.execute("select regexp_matches(?, ?)", [f"to {email}.", p]).fetchall()[0][0]
+                for p in traces.patterns
+            ]
+            assert found.count(True) == 1, email
