@@ -99,7 +99,7 @@ def dbt_build_postgres() -> tuple[bool, str]:
                 str(Path(scratch) / "target"),
                 "--log-path",
                 str(Path(scratch) / "logs"),
-            ],  # fmt: skip
+            ],
             env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
             capture_output=True,
             text=True,
