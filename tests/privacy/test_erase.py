@@ -27,7 +27,8 @@ from data_quality.suites import raw_suites
 from data_quality.validation import run_suites
 from sources.contract import LANDING_TABLES
 from sources.loader import load_table
-from sources.postgres import DBT_PROJECT_DIR, connect, postgres_dsn_from_env
+from targets.postgres.connection import connect, postgres_dsn_from_env
+from targets.postgres.sync import DBT_PROJECT_DIR
 from tests.tools import (
     BINESH,
     binesh,

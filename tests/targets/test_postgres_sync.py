@@ -1,4 +1,4 @@
-"""sources/postgres.py without a server: type mapping, the CSV stream COPY reads, what is copied,
+"""targets/postgres/ without a server: type mapping, the CSV stream COPY reads, what is copied,
 and the error a user sees when the server cannot be reached. tests/integration/test_postgres.py
 copies into a real PostgreSQL."""
 
@@ -13,15 +13,17 @@ import duckdb
 import pytest
 
 from sources.contract import LANDING_TABLES
-from sources.postgres import (
-    CsvStream,
+from targets.postgres.connection import (
     PostgresSyncError,
     PostgresUnavailable,
-    column_copy,
     connect,
-    dbt_python_output_tables,
     describe_dsn,
     postgres_dsn_from_env,
+)
+from targets.postgres.sync import (
+    CsvStream,
+    column_copy,
+    dbt_python_output_tables,
     sync_raw_to_postgres,
     tables_to_copy,
 )

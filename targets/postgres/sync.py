@@ -1,6 +1,6 @@
 """Copy the raw layer of a DuckDB warehouse into PostgreSQL, for the `postgres` dbt target.
 
-    from sources.postgres import sync_raw_to_postgres
+    from targets.postgres.sync import sync_raw_to_postgres
     rows = sync_raw_to_postgres(Path("data/warehouse.duckdb"))  # BINESH_PG_* say where
     # {"raw.crm__contacts": 4980, ..., "audit.load_log": 3650, "intermediate.text_insights": 812}
 
@@ -29,41 +29,27 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import yaml
 from psycopg2 import errors as pg_errors
-from psycopg2.extensions import parse_dsn
 
 from privacy.suppression import UNPUBLISHED
 from sources.readers import quote_ident
+from targets.postgres.connection import PostgresSyncError, connect, first_line
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
-# The same defaults as the `postgres` target in dbt_project/profiles.yml.
-ENV_DEFAULTS = {
-    "BINESH_PG_HOST": "localhost",
-    "BINESH_PG_PORT": "5432",
-    "BINESH_PG_USER": "binesh",
-    "BINESH_PG_PASSWORD": "binesh",
-    "BINESH_PG_DBNAME": "binesh",
-}
-ENV_HINT = (
-    "Start a server (`bash .ci/postgres.sh` installs and starts a local one and prints the "
-    "variables) or point BINESH_PG_HOST, BINESH_PG_PORT, BINESH_PG_USER, BINESH_PG_PASSWORD and "
-    "BINESH_PG_DBNAME at yours; see docs/operations.md, 'Running on PostgreSQL'."
-)
 RAW_SCHEMA, AUDIT_SCHEMA = "raw", "audit"
 BATCH_ROWS = 100_000  # rows per Arrow batch rendered to CSV at a time: bounds memory
 COPY_READ_BYTES = 1 << 20  # how much psycopg2 asks the stream for per read
@@ -97,14 +83,6 @@ SIMPLE_TYPES = {
 TIMESTAMP_VARIANTS = ("TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 
 
-class PostgresSyncError(RuntimeError):
-    """The sync could not be done; the message says why and what to do."""
-
-
-class PostgresUnavailable(PostgresSyncError):
-    """The PostgreSQL server could not be reached or refused the connection."""
-
-
 @dataclass(frozen=True)
 class ColumnCopy:
     """How one DuckDB column travels: its PostgreSQL type and the DuckDB expression to read."""
@@ -123,55 +101,6 @@ class TableCopy:
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
-
-
-def postgres_dsn_from_env(env: Mapping[str, str] | None = None) -> str:
-    """A libpq connection string from BINESH_PG_* (the defaults of the dbt `postgres` target)."""
-    env = os.environ if env is None else env
-    # set-but-empty counts as set, as dbt's env_var() does (an empty password stays empty)
-    values = {key: env.get(key, default) for key, default in ENV_DEFAULTS.items()}
-    parts = {
-        "host": values["BINESH_PG_HOST"],
-        "port": values["BINESH_PG_PORT"],
-        "user": values["BINESH_PG_USER"],
-        "password": values["BINESH_PG_PASSWORD"],
-        "dbname": values["BINESH_PG_DBNAME"],
-    }
-    return " ".join(f"{key}={libpq_quote(value)}" for key, value in parts.items())
-
-
-def libpq_quote(value: str) -> str:
-    """A value for a libpq key=value connection string."""
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def connect(dsn: str | None = None, connect_timeout: int = 10):
-    """A psycopg2 connection; an unreachable server or refused login says where and what to set."""
-    dsn = postgres_dsn_from_env() if dsn is None else dsn
-    try:
-        return psycopg2.connect(
-            dsn,
-            connect_timeout=connect_timeout,
-            application_name="binesh-sync",
-            client_encoding="UTF8",
-        )
-    except psycopg2.OperationalError as error:
-        raise PostgresUnavailable(
-            f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {first_line(error)}. {ENV_HINT}"
-        ) from error
-
-
-def describe_dsn(dsn: str) -> str:
-    """`host:port` as user `u`, database `d` (never the password)."""
-    try:
-        params = parse_dsn(dsn)
-    except psycopg2.ProgrammingError:
-        return "(an unparsable connection string)"
-    host = params.get("host") or params.get("hostaddr") or "localhost (default socket)"
-    port = params.get("port") or "5432"
-    user = params.get("user") or "(current OS user)"
-    dbname = params.get("dbname") or user
-    return f"{host}:{port} as user {user!r}, database {dbname!r}"
 
 
 def sync_raw_to_postgres(
@@ -256,8 +185,6 @@ def tables_to_copy(
 
 def dbt_python_output_tables(project_dir: Path | str = DBT_PROJECT_DIR) -> list[tuple[str, str]]:
     """(schema, table) of every dbt source outside `raw`: tables Python assets write for dbt."""
-    import yaml  # installed with dbt-core; only needed here
-
     found: set[tuple[str, str]] = set()
     for path in sorted((Path(project_dir) / "models").rglob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -425,8 +352,3 @@ class CsvStream(io.RawIOBase):
 
 def qualified(table: TableCopy) -> str:
     return f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
