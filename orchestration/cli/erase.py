@@ -47,6 +47,8 @@ def erase_command(args: argparse.Namespace) -> int:
         drop_earlier_model_versions,
         redact_text_files,
     )
+    from privacy.resolve import NotFound, parse_identifier, resolve
+    from privacy.suppression import matching_form_sql
     from privacy.verify import traces_of, verify
     from reports.bi_snapshot import drop_previous_version
     from targets.postgres.connection import PostgresSyncError
@@ -64,9 +66,9 @@ def erase_command(args: argparse.Namespace) -> int:
         identifiers: dict[str, set[str]] = {}
         with duckdb.connect(str(warehouse), read_only=True) as con:
             for text in requested:
-                kind, value = erase.parse_identifier(text)
+                kind, value = parse_identifier(text)
                 [(form,)] = con.execute(
-                    f"select {erase.matching_form_sql('$kind', '$value')}",
+                    f"select {matching_form_sql('$kind', '$value')}",
                     {"kind": kind, "value": value},
                 ).fetchall()
                 identifiers.setdefault(kind, set()).add(form)
@@ -77,8 +79,8 @@ def erase_command(args: argparse.Namespace) -> int:
     with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
         with duckdb.connect(str(warehouse), read_only=True) as con:
             try:
-                resolution = erase.resolve(con, requested)
-            except erase.NotFound as error:
+                resolution = resolve(con, requested)
+            except NotFound as error:
                 print(f"binesh erase: {error}", file=sys.stderr)
                 return 1
         with duckdb.connect(str(warehouse)) as con:
