@@ -27,7 +27,7 @@ import pandas as pd
 
 from data_quality.suites import AWAITED, ROWS, Check, Suite
 from data_quality.thresholds import THRESHOLDS, Thresholds
-from sources.loader import has_load_log
+from sources.load_log import has_load_log
 from sources.readers import quote_ident, quote_literal
 
 AUDIT_DDL = """

@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 from ml.pipeline import cadence
 from orchestration.resources import LandingZone
 from sources.contract import LANDING_TABLES
-from sources.loader import file_changes, has_load_log
+from sources.load_log import file_changes, has_load_log
 
 # Runs carrying this tag queue behind each other (dagster.yaml: tag_concurrency_limits), so the
 # schedule, the sensor and a manual launch never fight over the DuckDB writer lock.
@@ -77,7 +77,7 @@ class LandingChanges(NamedTuple):
 
 
 def landing_changes(database: str, landing_dir: Path) -> LandingChanges | None:
-    """How the landing zone differs from what the warehouse has loaded (sources.loader's
+    """How the landing zone differs from what the warehouse has loaded (sources.load_log's
     file_changes, every landing table), or None when the warehouse has loaded nothing yet (no
     file, or no load log).
 
@@ -185,7 +185,7 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
     too (`unchecked_assets`): a run killed before its checks, or a blocking check not cleared.
 
     This is what the Dagster UI shows as "unsynced". Raw assets version their data by the files
-    they hold (sources.loader.table_state), so after a night with nothing new, nothing is.
+    they hold (sources.load_log.table_state), so after a night with nothing new, nothing is.
     `graph` is the asset graph (Definitions.resolve_asset_graph(), RepositoryDefinition's).
     """
     keys = buildable_assets(graph)

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 import psycopg2
 from psycopg2.extensions import parse_dsn
 
+from sources.readers import first_line
+
 # The same defaults as the `postgres` target in dbt_project/profiles.yml.
 ENV_DEFAULTS = {
     "BINESH_PG_HOST": "localhost",
@@ -79,8 +81,3 @@ def describe_dsn(dsn: str) -> str:
     user = params.get("user") or "(current OS user)"
     dbname = params.get("dbname") or user
     return f"{host}:{port} as user {user!r}, database {dbname!r}"
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

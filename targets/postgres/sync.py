@@ -42,8 +42,8 @@ import yaml
 from psycopg2 import errors as pg_errors
 
 from privacy.suppression import UNPUBLISHED
-from sources.readers import quote_ident
-from targets.postgres.connection import PostgresSyncError, connect, first_line
+from sources.readers import first_line, quote_ident
+from targets.postgres.connection import PostgresSyncError, connect
 
 log = logging.getLogger(__name__)
 
