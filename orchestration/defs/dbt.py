@@ -25,7 +25,7 @@ from ml.pipeline.plots import markdown_image
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import with_rounded_metadata
 from orchestration.project import dbt_project
-from reports.charts import kpi_trend_png
+from reports.kpis import kpi_trend_png
 
 
 def relation_name(reference: str) -> str:
