@@ -111,15 +111,15 @@ class BineshDbtTranslator(DagsterDbtTranslator):
         return replace(spec, description=describe_dbt_test(manifest["nodes"][unique_id], manifest))
 
 
-# Python assets sit between dbt models (identity resolution reads intermediate models and the
-# marts read its tables), and one @dbt_assets definition is a single step that cannot run on both
-# sides of them. So the project is split by selection: models Python assets read, then the rest.
-# A new dbt folder that a Python asset reads goes into PYTHON_INPUT_MODELS.
-PYTHON_INPUT_MODELS = "path:models/staging path:models/intermediate/identity"
-# The ML assets (orchestration/defs/ml.py) sit between the feature marts they read and the models
-# that read their ml.* tables (customer_360 and what reads it), which run in a step of their own.
-ML_FEATURE_MODELS = "path:models/marts/ml_features"
-MODELS_AFTER_ML = "source:ml+"
+# Python assets sit between dbt models (identity resolution reads staging and the marts read its
+# tables), and one @dbt_assets definition is a single step that cannot run on both sides of them.
+# So the project builds in four steps, one per stage tag of dbt_project.yml; a folder declares
+# its stage there, and tests/dbt_project/test_stages.py checks that no model reads a later one.
+BEFORE_IDENTITY = "tag:before_identity"  # staging and identity's inputs
+AFTER_IDENTITY = "tag:after_identity"  # journeys, KPIs, marts: read identity.* and text.*
+FEATURES = "tag:features"  # the ML feature marts the ML assets read
+AFTER_ML = "tag:after_ml"  # customer_360 and the insights: read ml.*
+STAGES = (BEFORE_IDENTITY, AFTER_IDENTITY, FEATURES, AFTER_ML)
 
 TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -160,7 +160,7 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, *args: str) ->
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=PYTHON_INPUT_MODELS,
+    select=BEFORE_IDENTITY,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -171,7 +171,7 @@ def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: Db
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=f"{PYTHON_INPUT_MODELS} {ML_FEATURE_MODELS} {MODELS_AFTER_ML}",
+    select=AFTER_IDENTITY,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -243,7 +243,7 @@ class MLCutoffConfig(dg.Config):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=ML_FEATURE_MODELS,
+    select=FEATURES,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -256,7 +256,7 @@ def ml_feature_models(
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=MODELS_AFTER_ML,
+    select=AFTER_ML,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
