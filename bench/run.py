@@ -21,6 +21,7 @@ Results go to bench/results/<timestamp>.json and latest.json, and a table is pri
     python -m bench.run --scales 1000000 --days 180 --no-rerun \
         --select '+key:"marts/customer_identity_map"'   # identity at a million customers
     python -m bench.run --scales 100000 --no-rerun --erase 1000   # erasing 1,000 people
+    python -m bench.run --erase 1000 --built DIR   # erasing them from a business built in DIR
 """
 
 from __future__ import annotations
@@ -134,6 +135,22 @@ def erasure_requests(
     return len(chosen)
 
 
+def erase_stage(workdir: Path, binesh: str, env: dict[str, str], people: int) -> dict:
+    """`binesh erase --file` of `people` drawn from the truth of the built business in
+    `workdir`, with what it found and took out, and what its final scan said."""
+    # beside the data folder, not in it: erasure redacts identifiers in the text files there
+    requests = workdir.with_name(f"{workdir.name}-erase.txt")
+    landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
+    erased = erasure_requests(landing, warehouse, people, requests)
+    stage = run_stage("erase", [binesh, "erase", "--file", str(requests)], env)
+    stage["people_requested"] = erased
+    lines = stage["output"].splitlines()
+    said = [line for line in lines if line.startswith(("Erasure ", "Took out ", "Rewrote "))]
+    receipt = next((i for i, line in enumerate(lines) if line.startswith("Receipt")), -1)
+    stage["summary"] = said + lines[receipt + 1 :][:20]
+    return stage
+
+
 def bench_scale(
     customers: int,
     days: int,
@@ -171,16 +188,7 @@ def bench_scale(
         stages.append(run_stage("append", run, env))
         stages[-1]["steps_seconds"] = steps_of_last_run(dagster_home)  # where a night goes
     if erase:
-        # beside the data folder, not in it: erasure redacts identifiers in the text files there
-        requests = workdir.with_name(f"{workdir.name}-erase.txt")
-        erased = erasure_requests(landing, warehouse, erase, requests)
-        stages.append(run_stage("erase", [binesh, "erase", "--file", str(requests)], env))
-        stages[-1]["people_requested"] = erased
-        # what it found and took out, and what the scan said (the lines after the receipt's)
-        lines = stages[-1]["output"].splitlines()
-        said = [line for line in lines if line.startswith(("Erasure ", "Took out ", "Rewrote "))]
-        receipt = next((i for i, line in enumerate(lines) if line.startswith("Receipt")), -1)
-        stages[-1]["summary"] = said + lines[receipt + 1 :][:20]
+        stages.append(erase_stage(workdir, binesh, env, erase))
     for stage in stages:
         del stage["output"]
     for stage in stages[1:]:
@@ -241,9 +249,33 @@ def main() -> None:
     parser.add_argument(
         "--erase", type=int, default=0, metavar="N", help="then erase N people (binesh erase)"
     )
+    parser.add_argument(
+        "--built",
+        type=Path,
+        metavar="DIR",
+        help="with --erase: only erase, in a business already built there (landing/, "
+        "warehouse.duckdb, dagster_home/, as --keep leaves them); DIR is changed",
+    )
     args = parser.parse_args()
-
     binesh = str(Path(sys.executable).with_name("binesh"))
+    if args.built:
+        if not args.erase:
+            parser.error("--built measures erasure only: give --erase N")
+        workdir = args.built.resolve()
+        env = dict(
+            os.environ,
+            BINESH_LANDING_DIR=str(workdir / "landing"),
+            BINESH_WAREHOUSE=str(workdir / "warehouse.duckdb"),
+            DAGSTER_HOME=str(workdir / "dagster_home"),
+        )
+        stage = erase_stage(workdir, binesh, env, args.erase)
+        del stage["output"]
+        write_report([{"built": str(workdir), "stages": [stage]}])
+        print(f"erase {stage['seconds']:.1f} s, peak {stage['peak_rss_mb']:,} MB")
+        for line in stage["summary"]:
+            print(f"  {line}")
+        return
+
     results = []
     for customers in (int(s) for s in args.scales.split(",")):
         workdir = Path(tempfile.mkdtemp(prefix=f"binesh-bench-{customers}-"))
@@ -265,6 +297,11 @@ def main() -> None:
                 workdir.with_name(f"{workdir.name}-erase.txt").unlink(missing_ok=True)
         print_table(results[-1:])
 
+    write_report(results)
+    print_table(results)
+
+
+def write_report(results: list[dict]) -> None:
     report = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -274,8 +311,7 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for name in (f"{stamp}.json", "latest.json"):
         (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
-    print_table(results)
-    print(f"\nwritten to {RESULTS / 'latest.json'}")
+    print(f"written to {RESULTS / 'latest.json'}")
 
 
 if __name__ == "__main__":
