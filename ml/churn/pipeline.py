@@ -23,6 +23,7 @@ from ml.pipeline.classifier import build_model, explain, plan_columns, to_risk_b
 from ml.pipeline.classifier_validation import calibration_table, measure
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "churn"
 CLASSIFIER = "logistic_regression"
 FALLBACK = "bg_nbd_1_minus_p_alive"

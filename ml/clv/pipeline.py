@@ -19,6 +19,7 @@ from ml.clv.summary import summarise_orders
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "clv"
 MIN_BACKTEST_DAYS = 28  # a shorter window says little about a year's value
 MIN_CUSTOMERS = 20  # BG/NBD's four parameters need a few customers with repeat purchases

@@ -20,6 +20,7 @@ from ml.pipeline.classifier import build_model, explain, to_grade, to_score
 from ml.pipeline.classifier_validation import validate_over_time
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "lead_scoring"
 CLASSIFIER = "logistic_regression"
 MIN_ROWS = 60

@@ -20,6 +20,7 @@ from ml.offers.recommender import HALF_LIFE_DAYS, WEIGHTS, recommend
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "next_best_offer"
 OFFERS_PER_CUSTOMER = 3  # rows per customer in ml.next_best_offers
 EVALUATION_K = 10

@@ -18,6 +18,7 @@ from ml.segments.behaviour import CLUSTER_BASIS, DESCRIPTIVE_TRAITS, behaviour_f
 from ml.segments.clustering import Clustering, cluster_customers
 from ml.segments.rfm import score_rfm
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "segmentation"
 MIN_CUSTOMERS = 20  # quintiles and clusters of fewer buyers describe individuals, not segments
 # Per-customer counts as of the cutoff (ml_customer_features) that behaviour_features

@@ -230,40 +230,40 @@ def features_are_point_in_time(warehouse: DuckDBResource) -> dg.AssetCheckResult
 
 TRAINING_ASSETS = [
     training_asset(
-        "segmentation",
+        segments.NAME,
         segments.train_segments,
         "Behavioural clustering of buyers (k chosen by silhouette) with readable profiles; "
         "RFM needs no fitting. Artifact: the fitted pipeline, cluster names and profiles.",
         has_baseline=False,  # no labels: the silhouettes per k are its measure
     ),
     training_asset(
-        "lead_scoring",
+        leads.NAME,
         leads.train_lead_model,
         "Lead conversion classifier trained on leads whose window has passed by as_of, "
         "validated on the latest quarter of them (time split) against baselines.",
     ),
     training_asset(
-        "churn",
+        churn.NAME,
         churn.train_churn,
         "Churn classifier trained at as_of - churn_horizon_days with the horizon's labels, "
         "validated one horizon earlier (time split) against recency and churn-rate baselines; "
         "the BG/NBD fallback when history is too short.",
     ),
     training_asset(
-        "clv",
+        clv.NAME,
         clv.train_clv,
         "BG/NBD and Gamma-Gamma fitted by maximum likelihood on every sale up to as_of, "
         "backtested against realised purchases after an earlier cutoff.",
     ),
     training_asset(
-        "next_best_offer",
+        offers.NAME,
         offers.train_offer_model,
         "Next-best-offer recommender parameters, measured by hit-rate@10 on a time split "
         "against the most popular products.",
     ),
 ]
 
-MODEL_NAMES = ("segmentation", "lead_scoring", "churn", "clv", "next_best_offer")
+MODEL_NAMES = (segments.NAME, leads.NAME, churn.NAME, clv.NAME, offers.NAME)
 SCORING_ASSETS = [
     scoring_asset(
         "customer_segments",
@@ -271,7 +271,7 @@ SCORING_ASSETS = [
         "One row per customer with a sale up to as_of: RFM scores and named segment (champions, "
         "loyal, potential loyalists, new, promising, need attention, about to sleep, at risk, "
         "can't lose, hibernating, lost) and the behavioural cluster with its readable profile.",
-        ["segmentation"],
+        [segments.NAME],
         segments.score_segments,
     ),
     scoring_asset(
@@ -279,7 +279,7 @@ SCORING_ASSETS = [
         "conversion_probability",
         "One row per open lead (created within its conversion window, not converted by as_of): "
         "conversion probability, score 0-100, grade A-D and the top reasons.",
-        ["lead_scoring"],
+        [leads.NAME],
         leads.score_leads,
     ),
     scoring_asset(
@@ -288,7 +288,7 @@ SCORING_ASSETS = [
         "One row per customer with a sale up to as_of: probability of no purchase within the "
         "churn horizon, risk band, top drivers and the method (the classifier, or 1 - P(alive) "
         "of BG/NBD when the history is too short to train one).",
-        ["churn", "clv"],
+        [churn.NAME, clv.NAME],
         churn.score_churn,
     ),
     scoring_asset(
@@ -296,7 +296,7 @@ SCORING_ASSETS = [
         "expected_value",
         "One row per customer with a sale up to as_of: BG/NBD P(alive) and expected repeat "
         "purchases, Gamma-Gamma expected order value, and expected value over clv_horizon_days.",
-        ["clv"],
+        [clv.NAME],
         clv.score_clv,
     ),
     scoring_asset(
@@ -305,7 +305,7 @@ SCORING_ASSETS = [
         "The top offers of every customer seen up to as_of (rank 1 = best): product, category, "
         "score and its strongest source (co-purchase, co-view, category interest, repeat, "
         "popular), with the campaign and coupon running at as_of for that category.",
-        ["next_best_offer"],
+        [offers.NAME],
         offers.score_offers,
     ),
 ]
