@@ -1,5 +1,6 @@
 """ML assets: train each model on the point-in-time feature marts into a versioned artifact,
-then score with that artifact into the ml.* tables (logic in ml/pipeline, modelling in ml/).
+then score with that artifact into the ml.* tables. Wiring only: each model's training and
+scoring is in ml/<model>/pipeline.py, publishing and the checks' verdicts in ml/pipeline/.
 
     marts.ml_* (dbt, as of a cutoff) ─► ml/<model>_model (artifact) ─► ml/<table> ─► customer_360
 
@@ -14,15 +15,21 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from ml.pipeline import churn, clv, leads, offers, segments
+from ml.churn import pipeline as churn
+from ml.clv import pipeline as clv
+from ml.leads import pipeline as leads
+from ml.offers import pipeline as offers
 from ml.pipeline.artifacts import ModelArtifact, load_artifact, measured_figures
 from ml.pipeline.cadence import retrain_every_days
-from ml.pipeline.checks import DRIFT_LIMIT, leakage_findings, population_stability
+from ml.pipeline.checks import DRIFT_LIMIT, CheckVerdict, baseline_verdict, leakage_findings
 from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES, FeatureFrames, read_feature_frames
 from ml.pipeline.plots import markdown_image
-from ml.pipeline.tables import SCHEMA, no_rows, read_ml_table, write_ml_table
+from ml.pipeline.publishing import Markdown, publish_scores
+from ml.pipeline.tables import SCHEMA
+from ml.segments import pipeline as segments
 from orchestration.defs.automation import ON_CADENCE, REBUILDS_TAG, RETRAIN_REASONS_TAG
 from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import round_metric, rounded_metadata
@@ -92,25 +99,15 @@ def model_metadata(artifact: ModelArtifact) -> dict[str, object]:
     return rounded_metadata(metadata)
 
 
-def baseline_check(artifact: ModelArtifact, asset_key: list[str]) -> dg.AssetCheckResult:
-    beats = artifact.metadata.get("beats_baseline")
-    reason = next(
-        (
-            artifact.metadata[key]
-            for key in ("why_no_classifier", "why_no_model", "backtest", "evaluation")
-            if isinstance(artifact.metadata.get(key), str)
-        ),
-        None,
-    )
+def check_result(verdict: CheckVerdict, name: str, asset_key: list[str]) -> dg.AssetCheckResult:
+    """The asset check result of a verdict from ml.pipeline.checks."""
     return dg.AssetCheckResult(
-        check_name="beats_baseline",
+        check_name=name,
         asset_key=asset_key,
-        passed=bool(beats),
-        # not measurable (too little history) is a warning; measured and worse is an error
-        severity=dg.AssetCheckSeverity.WARN if beats is None else dg.AssetCheckSeverity.ERROR,
-        description=reason
-        or ("better than its baseline" if beats else "no better than its baseline"),
-        metadata={"model_version": artifact.version},
+        passed=verdict.passed,
+        severity=dg.AssetCheckSeverity.WARN if verdict.is_warning else dg.AssetCheckSeverity.ERROR,
+        description=verdict.description,
+        metadata=rounded_metadata(verdict.metadata),
     )
 
 
@@ -159,84 +156,33 @@ def training_asset(
         }
         yield dg.Output(artifact, metadata=model_metadata(artifact))
         if has_baseline:
-            yield baseline_check(artifact, key)
+            yield check_result(baseline_verdict(artifact), "beats_baseline", key)
 
     return trained_model
 
 
-def write_scores(
-    con: duckdb.DuckDBPyConnection, table: str, rows, score_column: str
-) -> tuple[dict[str, object], dg.AssetCheckResult]:
-    """Replace ml.<table>; the materialization metadata and the score-drift check result."""
-    previous = read_ml_table(con, table)
-    write_ml_table(con, table, rows)
-    metadata: dict[str, object] = {
-        "dagster/row_count": len(rows),
-        "model_version": rows["model_version"].iloc[0] if len(rows) else "none",
-        "as_of": str(rows["as_of"].iloc[0].date()) if len(rows) else "none",
-        "dagster/table_name": f"{SCHEMA}.{table}",
-    }
-    scores = rows[score_column]
-    if len(rows) and scores.dtype.kind == "f":
-        metadata |= {
-            f"{score_column}_mean": float(scores.mean()),
-            f"{score_column}_p10": float(scores.quantile(0.1)),
-            f"{score_column}_p90": float(scores.quantile(0.9)),
-        }
-    elif len(rows):
-        counts = scores.value_counts()
-        metadata[f"{score_column}_counts"] = dg.MetadataValue.md(
-            f"| {score_column} | rows |\n|---|---|\n"
-            + "".join(f"| {value} | {count} |\n" for value, count in counts.items())
-        )
-    missing = int(scores.isna().sum()) if len(rows) else 0
-    comparable = previous is not None and previous[score_column].notna().any() and len(rows)
-    if missing:
-        check = dg.AssetCheckResult(
-            check_name="score_distribution_stable",
-            asset_key=["ml", table],
-            passed=False,
-            description=f"{missing} of {len(rows)} rows have no {score_column}",
-        )
-    elif not comparable:
-        check = dg.AssetCheckResult(
-            check_name="score_distribution_stable",
-            asset_key=["ml", table],
-            passed=True,
-            description="no scores to compare" if not len(rows) else "no previous scores",
-        )
-    else:
-        stability = population_stability(previous[score_column], scores)
-        check = dg.AssetCheckResult(
-            check_name="score_distribution_stable",
-            asset_key=["ml", table],
-            passed=stability <= DRIFT_LIMIT,
-            metadata=rounded_metadata(
-                {
-                    "population_stability_index": stability,
-                    "limit": DRIFT_LIMIT,
-                    "previous_model_version": str(previous["model_version"].iloc[0]),
-                }
-            ),
-        )
-    return rounded_metadata(metadata), check
-
-
-def drift_check_spec(table: str, score_column: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+def scoring_asset(
+    table: str,
+    score_column: str,
+    description: str,
+    models: list[str],
+    score: Callable[..., pd.DataFrame],
+) -> dg.AssetsDefinition:
+    """ml.<table>: `score(*artifacts, frames)` with the artifacts of the named trained models (in
+    that order; the first one's skip leaves the table empty), published by
+    ml.pipeline.publishing with the score_distribution_stable check on `score_column`."""
+    key = ["ml", table]
+    drift_check_spec = dg.AssetCheckSpec(
         "score_distribution_stable",
-        asset=["ml", table],
+        asset=key,
         description=(
             f"The distribution of {score_column} stays close to the previous scores' "
             f"(population stability index <= {DRIFT_LIMIT})."
         ),
     )
 
-
-def scoring_asset_spec(table: str, score_column: str, description: str, models: list[str]):
-    """The decorator shared by the scoring assets: ml.<table> from the named trained models."""
-    return dg.asset(
-        key=["ml", table],
+    @dg.asset(
+        key=key,
         group_name="ml",
         kinds={"python", "duckdb"},
         ins={f"{name}_model": dg.AssetIn(key=["ml", f"{name}_model"]) for name in models},
@@ -244,119 +190,23 @@ def scoring_asset_spec(table: str, score_column: str, description: str, models: 
         pool=WAREHOUSE_POOL,
         description=description,
         metadata={"dagster/table_name": f"{SCHEMA}.{table}"},
-        check_specs=[drift_check_spec(table, score_column)],
+        check_specs=[drift_check_spec],
         code_version=SCORING_CODE_VERSION,
     )
+    def scores(warehouse: DuckDBResource, **trained: ModelArtifact):
+        artifacts = [trained[f"{name}_model"] for name in models]
+        with warehouse.get_connection() as con:
+            publication = publish_scores(
+                con, table, score_column, artifacts[0], lambda frames: score(*artifacts, frames)
+            )
+        metadata = {
+            name: dg.MetadataValue.md(value) if isinstance(value, Markdown) else value
+            for name, value in publication.metadata.items()
+        }
+        yield dg.MaterializeResult(metadata=rounded_metadata(metadata))
+        yield check_result(publication.drift, "score_distribution_stable", key)
 
-
-def score_into(
-    warehouse: DuckDBResource, table: str, score_column: str, artifact: ModelArtifact, score
-):
-    """Read the features, score them (`score(frames)` -> rows), write ml.<table>, report.
-
-    When `artifact` was skipped (its inputs too few), ml.<table> is written empty, so that
-    customer_360 and the reports still build, and the reason goes on the materialization.
-    """
-    with warehouse.get_connection() as con:
-        if artifact.why_skipped:
-            rows = no_rows(table)
-        else:
-            rows = score(read_feature_frames(con))
-        metadata, check = write_scores(con, table, rows, score_column)
-    if artifact.why_skipped:
-        metadata["why_no_model"] = artifact.why_skipped
-    yield dg.MaterializeResult(metadata=metadata)
-    yield check
-
-
-@scoring_asset_spec(
-    "customer_segments",
-    "segment",
-    "One row per customer with a sale up to as_of: RFM scores and named segment (champions, "
-    "loyal, potential loyalists, new, promising, need attention, about to sleep, at risk, "
-    "can't lose, hibernating, lost) and the behavioural cluster with its readable profile.",
-    ["segmentation"],
-)
-def customer_segments(warehouse: DuckDBResource, segmentation_model: ModelArtifact):
-    yield from score_into(
-        warehouse,
-        "customer_segments",
-        "segment",
-        segmentation_model,
-        lambda frames: segments.score_segments(segmentation_model, frames),
-    )
-
-
-@scoring_asset_spec(
-    "lead_scores",
-    "conversion_probability",
-    "One row per open lead (created within its conversion window, not converted by as_of): "
-    "conversion probability, score 0-100, grade A-D and the top reasons.",
-    ["lead_scoring"],
-)
-def lead_scores(warehouse: DuckDBResource, lead_scoring_model: ModelArtifact):
-    yield from score_into(
-        warehouse,
-        "lead_scores",
-        "conversion_probability",
-        lead_scoring_model,
-        lambda frames: leads.score_leads(lead_scoring_model, frames),
-    )
-
-
-@scoring_asset_spec(
-    "churn_predictions",
-    "churn_probability",
-    "One row per customer with a sale up to as_of: probability of no purchase within the "
-    "churn horizon, risk band, top drivers and the method (the classifier, or 1 - P(alive) of "
-    "BG/NBD when the history is too short to train one).",
-    ["churn", "clv"],
-)
-def churn_predictions(
-    warehouse: DuckDBResource, churn_model: ModelArtifact, clv_model: ModelArtifact
-):
-    yield from score_into(
-        warehouse,
-        "churn_predictions",
-        "churn_probability",
-        churn_model,
-        lambda frames: churn.score_churn(churn_model, frames, clv.score_clv(clv_model, frames)),
-    )
-
-
-@scoring_asset_spec(
-    "clv_predictions",
-    "expected_value",
-    "One row per customer with a sale up to as_of: BG/NBD P(alive) and expected repeat "
-    "purchases, Gamma-Gamma expected order value, and expected value over clv_horizon_days.",
-    ["clv"],
-)
-def clv_predictions(warehouse: DuckDBResource, clv_model: ModelArtifact):
-    yield from score_into(
-        warehouse,
-        "clv_predictions",
-        "expected_value",
-        clv_model,
-        lambda frames: clv.score_clv(clv_model, frames),
-    )
-
-
-@scoring_asset_spec(
-    "next_best_offers",
-    "category",
-    "The top offers of every customer seen up to as_of (rank 1 = best): product, category, "
-    "score and its strongest source (co-purchase, co-view, category interest, repeat, "
-    "popular), with the campaign and coupon running at as_of for that category.",
-    ["next_best_offer"],
-)
-def next_best_offers(warehouse: DuckDBResource, next_best_offer_model: ModelArtifact):
-    yield from score_into(
-        warehouse,
-        "next_best_offers",
-        "category",
-        next_best_offer_model,
-        lambda frames: offers.score_offers(next_best_offer_model, frames),
-    )
+    return scores
 
 
 @dg.asset_check(
@@ -380,46 +230,84 @@ def features_are_point_in_time(warehouse: DuckDBResource) -> dg.AssetCheckResult
 
 TRAINING_ASSETS = [
     training_asset(
-        "segmentation",
+        segments.NAME,
         segments.train_segments,
         "Behavioural clustering of buyers (k chosen by silhouette) with readable profiles; "
         "RFM needs no fitting. Artifact: the fitted pipeline, cluster names and profiles.",
         has_baseline=False,  # no labels: the silhouettes per k are its measure
     ),
     training_asset(
-        "lead_scoring",
+        leads.NAME,
         leads.train_lead_model,
         "Lead conversion classifier trained on leads whose window has passed by as_of, "
         "validated on the latest quarter of them (time split) against baselines.",
     ),
     training_asset(
-        "churn",
+        churn.NAME,
         churn.train_churn,
         "Churn classifier trained at as_of - churn_horizon_days with the horizon's labels, "
         "validated one horizon earlier (time split) against recency and churn-rate baselines; "
         "the BG/NBD fallback when history is too short.",
     ),
     training_asset(
-        "clv",
+        clv.NAME,
         clv.train_clv,
         "BG/NBD and Gamma-Gamma fitted by maximum likelihood on every sale up to as_of, "
         "backtested against realised purchases after an earlier cutoff.",
     ),
     training_asset(
-        "next_best_offer",
+        offers.NAME,
         offers.train_offer_model,
         "Next-best-offer recommender parameters, measured by hit-rate@10 on a time split "
         "against the most popular products.",
     ),
 ]
 
-MODEL_NAMES = ("segmentation", "lead_scoring", "churn", "clv", "next_best_offer")
+MODEL_NAMES = (segments.NAME, leads.NAME, churn.NAME, clv.NAME, offers.NAME)
 SCORING_ASSETS = [
-    customer_segments,
-    lead_scores,
-    churn_predictions,
-    clv_predictions,
-    next_best_offers,
+    scoring_asset(
+        "customer_segments",
+        "segment",
+        "One row per customer with a sale up to as_of: RFM scores and named segment (champions, "
+        "loyal, potential loyalists, new, promising, need attention, about to sleep, at risk, "
+        "can't lose, hibernating, lost) and the behavioural cluster with its readable profile.",
+        [segments.NAME],
+        segments.score_segments,
+    ),
+    scoring_asset(
+        "lead_scores",
+        "conversion_probability",
+        "One row per open lead (created within its conversion window, not converted by as_of): "
+        "conversion probability, score 0-100, grade A-D and the top reasons.",
+        [leads.NAME],
+        leads.score_leads,
+    ),
+    scoring_asset(
+        "churn_predictions",
+        "churn_probability",
+        "One row per customer with a sale up to as_of: probability of no purchase within the "
+        "churn horizon, risk band, top drivers and the method (the classifier, or 1 - P(alive) "
+        "of BG/NBD when the history is too short to train one).",
+        [churn.NAME, clv.NAME],
+        churn.score_churn,
+    ),
+    scoring_asset(
+        "clv_predictions",
+        "expected_value",
+        "One row per customer with a sale up to as_of: BG/NBD P(alive) and expected repeat "
+        "purchases, Gamma-Gamma expected order value, and expected value over clv_horizon_days.",
+        [clv.NAME],
+        clv.score_clv,
+    ),
+    scoring_asset(
+        "next_best_offers",
+        "category",
+        "The top offers of every customer seen up to as_of (rank 1 = best): product, category, "
+        "score and its strongest source (co-purchase, co-view, category interest, repeat, "
+        "popular), with the campaign and coupon running at as_of for that category.",
+        [offers.NAME],
+        offers.score_offers,
+    ),
 ]
 
 defs = dg.Definitions(

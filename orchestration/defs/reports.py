@@ -40,8 +40,10 @@ DBT_ASSET_KEYS = sorted(
     {key for assets in dbt_models.defs.assets for key in assets.keys}, key=lambda key: key.path
 )
 MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
-# The report's retention list is computed by ml/retention.py.
-REPORTS_CODE_VERSION = code_version([*python_files("reports"), PROJECT_ROOT / "ml/retention.py"])
+# The report's retention list is computed by ml/churn/retention_list.py.
+REPORTS_CODE_VERSION = code_version(
+    [*python_files("reports"), PROJECT_ROOT / "ml" / "churn" / "retention_list.py"]
+)
 # Every ML asset: the scores (ml.* tables) and the models they come from.
 ML_KEYS = sorted(
     {key for assets in ml_models.defs.assets for key in assets.keys}, key=lambda key: key.path

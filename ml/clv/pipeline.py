@@ -1,7 +1,7 @@
-"""CLV: BG/NBD + Gamma-Gamma (ml.clv) fitted on every sale up to as_of, scored over the horizon.
+"""CLV: BG/NBD + Gamma-Gamma fitted on every sale up to as_of, scored over the horizon.
 
 The backtest fits the same models on the sales up to an earlier cutoff and compares their
-predictions with what customers bought in the window after it (ml.clv.evaluate_holdout),
+predictions with what customers bought in the window after it (ml.clv.evaluation.evaluate_holdout),
 beside the naive historical-rate baseline. Its window is clv_horizon_days when the history
 allows, else half the history, so that a young business still gets a measured model.
 """
@@ -13,10 +13,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ml.clv import evaluate_holdout, fit_clv, summarise_orders
+from ml.clv.evaluation import evaluate_holdout
+from ml.clv.model import fit_clv
+from ml.clv.summary import summarise_orders
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "clv"
 MIN_BACKTEST_DAYS = 28  # a shorter window says little about a year's value
 MIN_CUSTOMERS = 20  # BG/NBD's four parameters need a few customers with repeat purchases

@@ -1,5 +1,5 @@
-"""Segments: RFM named segments and behavioural clusters (ml.segments) of every customer who
-has bought, as of the scoring cutoff.
+"""Segments: RFM named segments and behavioural clusters of every customer who has bought, as
+of the scoring cutoff, from the feature marts to ml.customer_segments.
 
 Clustering learns no labels, so it is fitted on the customers it segments; the artifact keeps
 the fitted pipeline, cluster names and profiles so the same clusters can be applied later.
@@ -10,15 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml import segments
 from ml.clv import summarise_orders
 from ml.pipeline import plots
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
+from ml.segments.behaviour import CLUSTER_BASIS, DESCRIPTIVE_TRAITS, behaviour_features
+from ml.segments.clustering import Clustering, cluster_customers
+from ml.segments.rfm import score_rfm
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "segmentation"
 MIN_CUSTOMERS = 20  # quintiles and clusters of fewer buyers describe individuals, not segments
-# Per-customer counts as of the cutoff (ml_customer_features) that segments.behaviour_features
+# Per-customer counts as of the cutoff (ml_customer_features) that behaviour_features
 # turns into rates and shares; sources a business lacks give constant columns, set aside.
 CUSTOMER_COUNTS = (
     "orders",
@@ -35,17 +38,17 @@ CUSTOMER_COUNTS = (
 
 
 def buyer_features(frames: FeatureFrames) -> pd.DataFrame:
-    """segments.BEHAVIOUR_FEATURES of every customer with a sale up to as_of."""
+    """BEHAVIOUR_FEATURES of every customer with a sale up to as_of."""
     customers = frames.features_at("scoring")
     buyers = customers.loc[customers["orders"] > 0, list(CUSTOMER_COUNTS)]
     events = frames.product_events
     lines = events.loc[events["event_type"] == "purchase", ["customer_id", "order_id", "weight"]]
-    return segments.behaviour_features(buyers, frames.orders, lines).astype(np.float64)
+    return behaviour_features(buyers, frames.orders, lines).astype(np.float64)
 
 
 def split_features(features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the cluster basis, the descriptive traits) of buyer_features."""
-    return features[list(segments.CLUSTER_BASIS)], features[list(segments.DESCRIPTIVE_TRAITS)]
+    return features[list(CLUSTER_BASIS)], features[list(DESCRIPTIVE_TRAITS)]
 
 
 def purchase_summary(frames: FeatureFrames) -> pd.DataFrame:
@@ -68,7 +71,7 @@ def train_segments(frames: FeatureFrames) -> ModelArtifact:
             training_window={"features_until": frames.as_of.isoformat()},
         )
     basis, descriptors = split_features(features)
-    clustering = segments.cluster_customers(basis, descriptors=descriptors)
+    clustering = cluster_customers(basis, descriptors=descriptors)
     profile = clustering.profile
     return ModelArtifact(
         name=NAME,
@@ -98,8 +101,8 @@ def train_segments(frames: FeatureFrames) -> ModelArtifact:
 
 def score_segments(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame:
     """ml.customer_segments rows: every customer with a sale up to as_of."""
-    clustering: segments.Clustering = artifact.model
-    rfm = segments.score_rfm(purchase_summary(frames))
+    clustering: Clustering = artifact.model
+    rfm = score_rfm(purchase_summary(frames))
     basis, _ = split_features(buyer_features(frames).reindex(rfm.index))
     clusters = clustering.predict(basis)
     return pd.DataFrame(

@@ -2,10 +2,11 @@
 
 Trained on every lead whose window had passed by as_of (ml_lead_features.is_converted_in_window
 known), from what was known when it was created: channel, campaign, weekday and hour, the CRM's
-custom attributes and the person's earlier activity. Time-based validation (ml.propensity
-.validate_over_time): fitted on the earliest 75% of those leads, measured on the latest 25%,
-beside the prevalence and best-single-column baselines. The scoring model is then fitted on all
-of them and scores the open leads (created within their window, not converted by as_of).
+custom attributes and the person's earlier activity. Time-based validation
+(ml.pipeline.classifier_validation.validate_over_time): fitted on the earliest 75% of those
+leads, measured on the latest 25%, beside the prevalence and best-single-column baselines.
+The scoring model is then fitted on all of them and scores the open leads (created within
+their window, not converted by as_of).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml import propensity
 from ml.pipeline import plots
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
+from ml.pipeline.classifier import build_model, explain, to_grade, to_score
+from ml.pipeline.classifier_validation import validate_over_time
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "lead_scoring"
 CLASSIFIER = "logistic_regression"
 MIN_ROWS = 60
@@ -66,8 +69,8 @@ def train_lead_model(frames: FeatureFrames) -> ModelArtifact:
         return skipped(NAME, frames.as_of, hash_, reason, **metadata)
     X = lead_attributes(labelled)
     y = labelled["is_converted_in_window"].astype(int).to_numpy()
-    validation = propensity.validate_over_time(X, y, labelled["created_at"], TEST_SHARE)
-    model = propensity.build_model(X).fit(X, y)
+    validation = validate_over_time(X, y, labelled["created_at"], TEST_SHARE)
+    model = build_model(X).fit(X, y)
     test_y, test_p = validation.test_outcome, validation.test_probability
     metadata |= {
         "method": CLASSIFIER,
@@ -108,7 +111,7 @@ def score_leads(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame:
     X = lead_attributes(open_leads)
     if len(X):
         probability = artifact.model.predict_proba(X)[:, 1]
-        reasons = propensity.explain(artifact.model, X).to_numpy()
+        reasons = explain(artifact.model, X).to_numpy()
     else:
         probability, reasons = np.empty(0), np.empty(0, dtype=object)
     return pd.DataFrame(
@@ -116,8 +119,8 @@ def score_leads(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame:
             "lead_id": open_leads["lead_id"].astype(str).to_numpy(),
             "customer_id": open_leads["customer_id"].astype(object).to_numpy(),
             "conversion_probability": probability.astype(np.float64),
-            "score": propensity.to_score(probability) if len(X) else np.empty(0, np.int64),
-            "grade": propensity.to_grade(probability) if len(X) else np.empty(0, object),
+            "score": to_score(probability) if len(X) else np.empty(0, np.int64),
+            "grade": to_grade(probability) if len(X) else np.empty(0, object),
             "top_reasons": reasons,
             "as_of": pd.Series(pd.Timestamp(frames.as_of), index=range(len(X))),
             "model_version": pd.Series(artifact.version, index=range(len(X)), dtype=object),

@@ -1,35 +1,5 @@
-"""Customer segments: RFM scores with named segments, and named behavioural clusters.
+"""Behavioural clusters: segments a marketer can name and act on.
 
-RFM (`score_rfm`) reads a purchase summary (ml.clv.summarise_orders: days_since_last_purchase,
-orders, revenue, one row per customer with at least one order) and gives each customer:
-
-  recency_score, frequency_score, monetary_score   1..5, 5 best (most recent, most orders, most
-      revenue). Score = 1 + floor(5 x (average rank - 0.5) / customers): quintiles of the
-      mid-rank percentile, so equal values always share a score (the one at the middle of their
-      tie group) and row order never matters; with heavy ties (many customers ordered once) some
-      scores go unused rather than equal customers being split at random.
-  fm_score   (frequency_score + monetary_score) / 2, rounded half up.
-  rfm_code   e.g. "545".
-  segment    from the R x FM grid below: the widely used R x F map (champions '5[4-5]', loyal
-      '[3-4][4-5]', potential loyalists '[4-5][2-3]', new '51', promising '41', need attention
-      '33', about to sleep '3[1-2]', at risk '[1-2][3-4]', can't lose '[1-2]5', hibernating
-      '[1-2][1-2]') read with FM in place of F, and its hibernating corner split by recency into
-      hibernating (R = 2) and lost (R = 1).
-
-      R \\ FM  1               2                    3                    4          5
-      5       new             potential_loyalists  potential_loyalists  champions  champions
-      4       promising       potential_loyalists  potential_loyalists  loyal      loyal
-      3       about_to_sleep  about_to_sleep       need_attention       loyal      loyal
-      2       hibernating     hibernating          at_risk              at_risk    cant_lose
-      1       lost            lost                 at_risk              at_risk    cant_lose
-
-Behavioural clusters are segments a marketer can name and act on.
-`behaviour_features` turns a customer's counts as of the cutoff (ml_customer_features), sales
-and order lines into rates and shares: orders, sessions per month of known history; items per
-order; product views per session and add-to-carts per view; average order value; and the
-shares of orders in UK gift seasons (1-24 December, the week before Valentine's Day and
-Mothering Sunday, five days before Father's Day), with a coupon, in store and in the app,
-shrunk towards everyone's share by two orders so one order is not read as a habit.
 `cluster_customers` fits KMeans (fixed random_state, ten restarts, on a sample of 5,000, then
 refined on everyone) on the basis CLUSTER_BASIS (frequency, basket size, browsing, depth,
 intent: the traits that separate customers most; monetary totals would count frequency x
@@ -54,7 +24,6 @@ Everything is fitted on the customers being segmented: clustering has no labels 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -68,29 +37,6 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-SEGMENTS = (
-    "champions",
-    "loyal",
-    "potential_loyalists",
-    "new",
-    "promising",
-    "need_attention",
-    "about_to_sleep",
-    "at_risk",
-    "cant_lose",
-    "hibernating",
-    "lost",
-)
-# Recency score -> segment for FM scores 1..5 (the grid in the module docstring).
-SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
-    5: ("new", "potential_loyalists", "potential_loyalists", "champions", "champions"),
-    4: ("promising", "potential_loyalists", "potential_loyalists", "loyal", "loyal"),
-    3: ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
-    2: ("hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"),
-    1: ("lost", "lost", "at_risk", "at_risk", "cant_lose"),
-}
-RFM_INPUTS = ("days_since_last_purchase", "orders", "revenue")
-
 SKEWNESS_FOR_LOG = 1.0
 
 # Behavioural clusters: k is chosen for use, not only for separation (see the module docstring).
@@ -98,31 +44,6 @@ K_VALUES = range(2, 9)
 MIN_K = 4  # a marketer acts on four or more segments; fewer only when the data truly have fewer
 SILHOUETTE_SHARE = 0.8  # a k >= MIN_K is kept if its silhouette is >= 80% of the best k's
 MIN_CLUSTER_SHARE = 0.05  # a k whose smallest cluster holds fewer customers is not used
-SHARE_PRIOR_ORDERS = 2.0  # shares of orders shrink towards everyone's share by two orders
-MIN_MONTHS = 1.0  # rates per month count at least one month of history
-
-# The behaviour basis the clusters are fitted on (behaviour_features computes all of them):
-# how often, how much per order, how much browsing, how deep, and how often a look ends in
-# the cart. Monetary totals are left out: they are frequency x basket again, and would double
-# the weight of the one "buys a lot" axis that drowns every other difference.
-CLUSTER_BASIS = (
-    "orders_per_month",
-    "items_per_order",
-    "sessions_per_month",
-    "views_per_session",
-    "carts_per_view",
-)
-# Traits that describe and name the clusters beside the basis (not fitted on: weaker or
-# sparser signals that split customers on noise when clustered, but tell a marketer what to do).
-DESCRIPTIVE_TRAITS = (
-    "average_order_value",
-    "gift_season_share",
-    "coupon_share",
-    "store_share",
-    "app_share",
-    "days_since_last_order",
-)
-BEHAVIOUR_FEATURES = CLUSTER_BASIS + DESCRIPTIVE_TRAITS
 
 
 @dataclass(frozen=True)
@@ -210,135 +131,6 @@ TRAIT_WORDS = {  # trait -> (phrase when high, phrase when low), for descriptive
     "days_since_last_order": ("have not bought lately", "bought recently"),
 }
 FALLBACK_ACTION = "Test offers on a sample of them before a full campaign."
-
-# Gifting occasions of a UK shop (days before and including the occasion).
-GIFT_DAYS_BEFORE_CHRISTMAS = 24  # 1-24 December
-GIFT_WINDOWS = {"valentines_day": 7, "mothering_sunday": 7, "fathers_day": 5}
-
-
-def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
-    """1..5 per value, 5 best: 1 + floor(5 x mid-rank percentile). Ties share a score."""
-    if values.empty:
-        raise ValueError(f"{values.name or 'values'} is empty")
-    if values.isna().any():
-        raise ValueError(f"{values.name or 'values'} has {int(values.isna().sum())} missing values")
-    better = values if higher_is_better else -values
-    percentile = (better.rank(method="average") - 0.5) / len(values)  # strictly inside (0, 1)
-    return (1 + np.floor(5 * percentile)).astype(np.int64)
-
-
-def score_rfm(summary: pd.DataFrame) -> pd.DataFrame:
-    """R, F, M and FM scores, rfm_code and segment per customer (see the module docstring)."""
-    missing = [column for column in RFM_INPUTS if column not in summary.columns]
-    if missing:
-        raise ValueError(f"summary lacks column(s) {missing}; use ml.clv.summarise_orders")
-    recency = quintile_scores(summary["days_since_last_purchase"], higher_is_better=False)
-    frequency = quintile_scores(summary["orders"])
-    monetary = quintile_scores(summary["revenue"])
-    fm = (frequency + monetary + 1) // 2
-    grid = np.array([SEGMENT_GRID[r] for r in range(1, 6)], dtype=object)
-    return pd.DataFrame(
-        {
-            "recency_score": recency,
-            "frequency_score": frequency,
-            "monetary_score": monetary,
-            "fm_score": fm,
-            "rfm_code": recency.astype(str) + frequency.astype(str) + monetary.astype(str),
-            "segment": grid[recency.to_numpy() - 1, fm.to_numpy() - 1],
-        },
-        index=summary.index,
-    )
-
-
-def easter_sunday(year: int) -> dt.date:
-    """Gregorian Easter Sunday (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
-
-
-def gift_occasions(year: int) -> dict[str, dt.date]:
-    """UK gifting occasions: Valentine's Day, Mothering Sunday (three weeks before Easter) and
-    Father's Day (third Sunday of June)."""
-    june_first = dt.date(year, 6, 1)
-    first_sunday = june_first + dt.timedelta(days=(6 - june_first.weekday()) % 7)
-    return {
-        "valentines_day": dt.date(year, 2, 14),
-        "mothering_sunday": easter_sunday(year) - dt.timedelta(days=21),
-        "fathers_day": first_sunday + dt.timedelta(days=14),
-    }
-
-
-def is_gift_season(dates: pd.Series) -> pd.Series:
-    """True on 1-24 December and in the week (five days for Father's Day) up to each occasion."""
-    days = pd.to_datetime(dates).dt.normalize()
-    season = (days.dt.month == 12) & (days.dt.day <= GIFT_DAYS_BEFORE_CHRISTMAS)
-    for year in days.dt.year.dropna().unique():
-        for occasion, day in gift_occasions(int(year)).items():
-            until = pd.Timestamp(day)
-            since = until - pd.Timedelta(days=GIFT_WINDOWS[occasion])
-            season |= days.between(since, until)
-    return season.fillna(False).astype(bool)
-
-
-def behaviour_features(
-    customers: pd.DataFrame, orders: pd.DataFrame, order_lines: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """BEHAVIOUR_FEATURES per customer (the rows of `customers`, indexed by customer_id).
-
-    customers: customer_360-style counts as of the cutoff (ml_customer_features): orders,
-        revenue, orders_with_coupon, store_orders, app_orders, sessions, product_views,
-        add_to_carts, days_since_first_seen, days_since_last_order.
-    orders: one row per sale (customer_id, ordered_at), for the gift-season share.
-    order_lines: one row per order line (customer_id, order_id, weight = quantity), for the
-        basket size; without them items_per_order is empty (and set aside by the clustering).
-
-    Rates are per month of known history (since first seen, at least MIN_MONTHS); shares of
-    orders are shrunk towards everyone's share by SHARE_PRIOR_ORDERS orders, so that one order
-    with a coupon does not make a customer a 100% coupon user; the browsing ratios add one to
-    each count for the same reason.
-    """
-    frame = customers
-    orders_count = frame["orders"].astype(np.float64)
-    months = np.maximum((frame["days_since_first_seen"].astype(np.float64) + 1) / 30.44, MIN_MONTHS)
-
-    def shrunk_share(counts: pd.Series) -> pd.Series:
-        counts = counts.reindex(frame.index).fillna(0).astype(np.float64)
-        overall = counts.sum() / orders_count.sum() if orders_count.sum() > 0 else 0.0
-        return (counts + SHARE_PRIOR_ORDERS * overall) / (orders_count + SHARE_PRIOR_ORDERS)
-
-    gift_orders = orders.loc[is_gift_season(orders["ordered_at"]).to_numpy(), "customer_id"]
-    if order_lines is not None and len(order_lines):
-        lines = order_lines.groupby("customer_id")
-        items_per_order = lines["weight"].sum() / lines["order_id"].nunique()
-    else:
-        items_per_order = pd.Series(dtype=np.float64)
-    sessions = frame["sessions"].astype(np.float64)
-    views = frame["product_views"].astype(np.float64)
-    features = pd.DataFrame(
-        {
-            "orders_per_month": orders_count / months,
-            "items_per_order": items_per_order.reindex(frame.index).astype(np.float64),
-            "sessions_per_month": sessions / months,
-            "views_per_session": (views + 1) / (sessions + 1),
-            "carts_per_view": (frame["add_to_carts"].astype(np.float64) + 1) / (views + 2),
-            "average_order_value": frame["revenue"].astype(np.float64)
-            / orders_count.where(orders_count > 0),
-            "gift_season_share": shrunk_share(gift_orders.value_counts()),
-            "coupon_share": shrunk_share(frame["orders_with_coupon"]),
-            "store_share": shrunk_share(frame["store_orders"]),
-            "app_share": shrunk_share(frame["app_orders"]),
-            "days_since_last_order": frame["days_since_last_order"].astype(np.float64),
-        },
-        index=frame.index,
-    )
-    return features[list(BEHAVIOUR_FEATURES)]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Next best offer: ml.recommend's co-purchase / co-view / interest / popularity scores, with the
-campaign or coupon running at as_of for each offered category.
+"""Next best offer: the recommender's co-purchase / co-view / interest / popularity scores
+(ml.offers.recommender), with the campaign or coupon running at as_of for each offered category.
 
 The recommender is memory-based: its "training" fixes its parameters and measures them on a
 time split (offers made at as_of - horizon against what customers bought in the horizon after,
@@ -14,10 +14,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ml import recommend
+from ml.offers.campaigns import attach_campaigns
+from ml.offers.evaluation import evaluate_offers
+from ml.offers.recommender import HALF_LIFE_DAYS, WEIGHTS, recommend
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "next_best_offer"
 OFFERS_PER_CUSTOMER = 3  # rows per customer in ml.next_best_offers
 EVALUATION_K = 10
@@ -27,7 +30,7 @@ MIN_PURCHASES = 20  # products bought: fewer make neither co-purchases nor a pop
 
 
 def day_after(date: dt.date) -> pd.Timestamp:
-    """ml.recommend uses events strictly before its as_of: the midnight after the cutoff day."""
+    """The recommender uses events strictly before its as_of: the midnight after the cutoff day."""
     return pd.Timestamp(date) + pd.Timedelta(days=1)
 
 
@@ -54,8 +57,8 @@ def train_offer_model(frames: FeatureFrames) -> ModelArtifact:
     inputs = recommender_inputs(frames)
     parameters = {
         "k": OFFERS_PER_CUSTOMER,
-        "weights": dict(recommend.WEIGHTS),
-        "half_life_days": recommend.HALF_LIFE_DAYS,
+        "weights": dict(WEIGHTS),
+        "half_life_days": HALF_LIFE_DAYS,
     }
     metadata = {
         "method": "co_occurrence_interests_popularity",
@@ -80,7 +83,7 @@ def train_offer_model(frames: FeatureFrames) -> ModelArtifact:
             "beats_baseline": None,
         }
     else:
-        evaluation = recommend.evaluate_offers(
+        evaluation = evaluate_offers(
             orders,
             day_after(cutoff),
             horizon_days=EVALUATION_HORIZON_DAYS,
@@ -107,7 +110,7 @@ def train_offer_model(frames: FeatureFrames) -> ModelArtifact:
 def score_offers(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame:
     """ml.next_best_offers rows: the top offers of every customer seen up to as_of."""
     inputs = recommender_inputs(frames)
-    offers = recommend.recommend(
+    offers = recommend(
         inputs["orders"],
         day_after(frames.as_of),
         k=artifact.model["k"],
@@ -116,7 +119,7 @@ def score_offers(artifact: ModelArtifact, frames: FeatureFrames) -> pd.DataFrame
         weights=artifact.model["weights"],
     )
     campaigns = frames.campaigns.rename(columns={"campaign_name": "name"})
-    offers = recommend.attach_campaigns(offers, campaigns, day_after(frames.as_of))
+    offers = attach_campaigns(offers, campaigns, day_after(frames.as_of))
     return pd.DataFrame(
         {
             "customer_id": offers["customer_id"].astype(str),

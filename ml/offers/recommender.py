@@ -1,8 +1,8 @@
 """Next best offer: for each customer, the k products most likely to be bought next.
 
     offers = recommend(orders, as_of, k=10, views=views, interests=interests)
-    offers = attach_campaigns(offers, campaigns, as_of)          # campaign / coupon per offer
-    evaluation = evaluate_offers(orders, cutoff, horizon_days=90, views=views)
+    offers = attach_campaigns(offers, campaigns, as_of)       # ml.offers.campaigns
+    evaluation = evaluate_offers(orders, cutoff, views=views)  # ml.offers.evaluation
 
 Inputs (pandas DataFrames; only rows before `as_of` are used):
 - orders: customer_id, order_id, ordered_at, product_id, category (one row per order line;
@@ -38,7 +38,6 @@ with customers × products (107k customers × 4k products in about 40 s; bench/m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,8 +50,8 @@ NEIGHBOURS = 200
 BATCH_CELLS = 5_000_000
 WEIGHTS = {"co_purchase": 1.0, "co_view": 0.5, "category": 0.3, "repeat": 1.0, "popular": 1.0}
 SOURCES = tuple(WEIGHTS)
+ORDER_COLUMNS = ["customer_id", "order_id", "ordered_at", "product_id"]  # required of orders
 OFFER_COLUMNS = ["customer_id", "rank", "product_id", "category", "score", "source"]
-CAMPAIGN_COLUMNS = ["campaign_id", "coupon_code", "offer"]
 
 
 def recommend(
@@ -73,14 +72,14 @@ def recommend(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     weights = _checked_weights(weights)
-    as_of = _timestamp(as_of)
-    orders = _checked(orders, "orders", ["customer_id", "order_id", "ordered_at", "product_id"])
-    orders = orders[_as_utc(orders["ordered_at"]) < as_of]
+    as_of = utc_timestamp(as_of)
+    orders = checked_frame(orders, "orders", ORDER_COLUMNS)
+    orders = orders[as_utc(orders["ordered_at"]) < as_of]
     if views is not None:
-        views = _checked(views, "views", ["customer_id", "viewed_at", "product_id"])
-        views = views[_as_utc(views["viewed_at"]) < as_of]
+        views = checked_frame(views, "views", ["customer_id", "viewed_at", "product_id"])
+        views = views[as_utc(views["viewed_at"]) < as_of]
     if interests is not None:
-        interests = _checked(interests, "interests", ["customer_id", "interest"])
+        interests = checked_frame(interests, "interests", ["customer_id", "interest"])
     if orders.empty:
         raise ValueError(f"no orders before {as_of}: nothing to recommend from")
 
@@ -104,7 +103,7 @@ def recommend(
     affinity = _category_affinity(
         bought + viewed, interests, customers, categories, category_of_product
     )
-    popularity = _popularity(orders, products, as_of)
+    popularity = popularity_scores(orders, products, as_of)
     within_category = _popularity_within_category(popularity, category_of_product, categories)
 
     blocks = []
@@ -135,98 +134,14 @@ def recommend(
 def popular_products(orders: pd.DataFrame, as_of: pd.Timestamp | str, k: int = 10) -> pd.DataFrame:
     """The baseline: the k products with the most buyers in the POPULAR_WINDOW_DAYS before as_of
     (earlier sales break ties). Columns: rank, product_id, buyers."""
-    as_of = _timestamp(as_of)
-    orders = _checked(orders, "orders", ["customer_id", "order_id", "ordered_at", "product_id"])
-    orders = orders[_as_utc(orders["ordered_at"]) < as_of]
+    as_of = utc_timestamp(as_of)
+    orders = checked_frame(orders, "orders", ORDER_COLUMNS)
+    orders = orders[as_utc(orders["ordered_at"]) < as_of]
     products = pd.Index(pd.unique(orders["product_id"].astype(str)), name="product_id")
-    best = products[np.argsort(-_popularity(orders, products, as_of), kind="stable")[:k]]
+    best = products[np.argsort(-popularity_scores(orders, products, as_of), kind="stable")[:k]]
     buyers = _buyers_in_window(orders, as_of).reindex(best).fillna(0).astype(np.int64)
     return pd.DataFrame(
         {"rank": np.arange(1, len(best) + 1), "product_id": best, "buyers": buyers.to_numpy()}
-    )
-
-
-@dataclass(frozen=True)
-class OfferEvaluation:
-    """Offers made at `cutoff` against what customers bought in the following `horizon_days`."""
-
-    cutoff: pd.Timestamp
-    horizon_days: int
-    k: int
-    customers: int  # customers with a purchase before the cutoff and one in the horizon
-    hit_rate: float  # share of those customers who bought at least one offered product
-    precision: float  # mean share of the k offers bought
-    recall: float  # mean share of the customer's distinct purchased products that were offered
-    baseline_hit_rate: float  # the same for the k most popular products (popular_products)
-    baseline_precision: float
-    baseline_recall: float
-
-
-def evaluate_offers(
-    orders: pd.DataFrame,
-    cutoff: pd.Timestamp | str,
-    *,
-    horizon_days: int = 90,
-    k: int = 10,
-    views: pd.DataFrame | None = None,
-    interests: pd.DataFrame | None = None,
-    exclude_purchased: bool = False,
-    weights: dict[str, float] | None = None,
-) -> OfferEvaluation:
-    """Hit rate, precision and recall at k of recommend(as_of=cutoff) and of the popularity
-    baseline, over the customers who had bought before the cutoff and buy in the horizon.
-    A hit is any product bought in the horizon, bought before or not; exclude_purchased applies
-    to the offers of both the model and the baseline (then the most popular products not yet
-    bought), so the two policies can be compared on the same purchases."""
-    cutoff = _timestamp(cutoff)
-    orders = _checked(orders, "orders", ["customer_id", "order_id", "ordered_at", "product_id"])
-    ordered_at = _as_utc(orders["ordered_at"])
-    before = orders[ordered_at < cutoff]
-    after = orders[(ordered_at >= cutoff) & (ordered_at < cutoff + pd.Timedelta(days=horizon_days))]
-    known = set(before["customer_id"].astype(str))
-    actual = (
-        after.assign(customer_id=after["customer_id"].astype(str))
-        .loc[lambda frame: frame["customer_id"].isin(known), ["customer_id", "product_id"]]
-        .astype(str)
-        .drop_duplicates()
-    )
-    if actual.empty:
-        raise ValueError(f"no returning customer buys within {horizon_days} days of {cutoff}")
-    evaluated = pd.Index(actual["customer_id"].unique())
-
-    offers = recommend(
-        orders,
-        cutoff,
-        k=k,
-        views=views,
-        interests=interests,
-        exclude_purchased=exclude_purchased,
-        weights=weights,
-    )
-    offers = offers[offers["customer_id"].isin(evaluated)][["customer_id", "product_id"]]
-    if exclude_purchased:
-        baseline = _popular_not_bought(before, cutoff, evaluated, k)
-    else:
-        popular = popular_products(orders, cutoff, k=k)["product_id"].to_numpy()
-        baseline = pd.DataFrame(
-            {
-                "customer_id": np.repeat(evaluated.to_numpy(), len(popular)),
-                "product_id": np.tile(popular, len(evaluated)),
-            }
-        )
-    model = _ranking_metrics(offers, actual, evaluated, k)
-    reference = _ranking_metrics(baseline, actual, evaluated, k)
-    return OfferEvaluation(
-        cutoff=cutoff,
-        horizon_days=horizon_days,
-        k=k,
-        customers=len(evaluated),
-        hit_rate=model[0],
-        precision=model[1],
-        recall=model[2],
-        baseline_hit_rate=reference[0],
-        baseline_precision=reference[1],
-        baseline_recall=reference[2],
     )
 
 
@@ -243,70 +158,6 @@ def match_interests(interests: pd.Series, categories: pd.Index) -> pd.DataFrame:
         if set(_words(interest)) <= category_words
     ]
     return pd.DataFrame(pairs, columns=["interest", "category"])
-
-
-def attach_campaigns(
-    offers: pd.DataFrame,
-    campaigns: pd.DataFrame,
-    as_of: pd.Timestamp | str,
-    categories: pd.Index | None = None,
-) -> pd.DataFrame:
-    """Add campaign_id, coupon_code and offer: the best campaign running at `as_of` for each
-    offer's category.
-
-    Running: started_at <= as_of and (ended_at missing or >= as_of), with an offer text or a
-    coupon code. A campaign is for a category when the category's name appears in its offer or
-    name (case aside); it is store-wide when it names none of `categories` (the catalogue's;
-    by default those of the offers: pass them all, or "15% off Beauty" reads as store-wide when
-    no offer is for Beauty). Per category: a campaign for the category beats a
-    store-wide one; then one with a coupon code; then the deeper "NN%" discount in the offer
-    text; then the latest start; then the smallest campaign_id. A/B tests offer their variant A
-    only (or no variant): the test itself decides who sees B. Offers with no matching campaign
-    keep missing values.
-    """
-    as_of = _timestamp(as_of)
-    clashing = [column for column in CAMPAIGN_COLUMNS if column in offers.columns]
-    if clashing:
-        raise ValueError(f"offers already have the columns {clashing}")
-    campaigns = _checked(
-        campaigns,
-        "campaigns",
-        ["campaign_id", "name", "started_at", "ended_at", "offer", "coupon_code", "variant"],
-    )
-    started, ended = _as_utc(campaigns["started_at"]), _as_utc(campaigns["ended_at"])
-    variant = campaigns["variant"].astype(object)
-    running = campaigns[
-        (started <= as_of)
-        & (ended.isna() | (ended >= as_of))
-        & (campaigns["offer"].notna() | campaigns["coupon_code"].notna())
-        & (variant.isna() | (variant.astype(str).str.upper() == "A"))
-    ].copy()
-    running["started"] = _as_utc(running["started_at"])
-    text = (running["offer"].fillna("") + " " + running["name"].fillna("")).str.lower()
-    running["discount"] = text.str.extract(r"(\d+(?:\.\d+)?)\s*%", expand=False).astype(float)
-    running["has_coupon"] = running["coupon_code"].notna()
-
-    if categories is None:
-        categories = pd.Index(offers["category"].dropna().unique())
-    names_a_category = pd.Series(False, index=text.index)
-    for category in categories:
-        names_a_category |= text.str.contains(str(category).lower(), regex=False)
-
-    chosen = {}
-    for category in pd.unique(offers["category"].dropna()):
-        for_category = text.str.contains(str(category).lower(), regex=False)
-        candidates = running.assign(for_category=for_category)
-        candidates = candidates[for_category | ~names_a_category]
-        if candidates.empty:
-            continue
-        best = candidates.sort_values(
-            ["for_category", "has_coupon", "discount", "started", "campaign_id"],
-            ascending=[False, False, False, False, True],
-            na_position="last",
-        ).iloc[0]
-        chosen[category] = (best["campaign_id"], best["coupon_code"], best["offer"])
-    attached = pd.DataFrame.from_dict(chosen, orient="index", columns=CAMPAIGN_COLUMNS)
-    return offers.merge(attached, how="left", left_on="category", right_index=True)
 
 
 def _top_k(parts, weights, k, exclude, offset) -> pd.DataFrame:
@@ -351,7 +202,7 @@ def _top_k(parts, weights, k, exclude, offset) -> pd.DataFrame:
 def _history(frame, time_column, customers, products, as_of) -> sparse.csr_matrix:
     """Customers × products, each event weighted by 2^(-age / HALF_LIFE_DAYS)."""
     frame = frame[frame["product_id"].astype(str).isin(products)]
-    age_days = (as_of - _as_utc(frame[time_column])).dt.total_seconds() / 86400
+    age_days = (as_of - as_utc(frame[time_column])).dt.total_seconds() / 86400
     return sparse.csr_matrix(
         (
             np.exp2(-age_days.to_numpy() / HALF_LIFE_DAYS),
@@ -424,7 +275,7 @@ def _category_affinity(events, interests, customers, categories, category_of_pro
     return affinity.tocsr()
 
 
-def _popularity(orders, products, as_of) -> np.ndarray:
+def popularity_scores(orders, products, as_of) -> np.ndarray:
     """Buyers in the popularity window, with all-time buyers as a small tie-breaker."""
     recent = _buyers_in_window(orders, as_of).reindex(products).fillna(0).to_numpy()
     ever = (
@@ -440,7 +291,7 @@ def _popularity(orders, products, as_of) -> np.ndarray:
 
 def _buyers_in_window(orders, as_of) -> pd.Series:
     since = as_of - pd.Timedelta(days=POPULAR_WINDOW_DAYS)
-    recent = orders[_as_utc(orders["ordered_at"]) >= since]
+    recent = orders[as_utc(orders["ordered_at"]) >= since]
     return (
         recent.assign(product_id=recent["product_id"].astype(str))
         .groupby("product_id")["customer_id"]
@@ -477,34 +328,11 @@ def _product_categories(orders, products) -> pd.Series:
     return latest.reindex(products).astype(object)
 
 
-def _popular_not_bought(before, cutoff, evaluated, k) -> pd.DataFrame:
-    """The baseline when bought products are excluded: the most popular ones not yet bought."""
-    products = pd.Index(pd.unique(before["product_id"].astype(str)))
-    ranked = products[np.argsort(-_popularity(before, products, cutoff), kind="stable")]
-    earlier = before.assign(
-        customer_id=before["customer_id"].astype(str), product_id=before["product_id"].astype(str)
-    ).groupby("customer_id")["product_id"]
-    bought = {customer: set(items) for customer, items in earlier}
-    rows = []
-    for customer in evaluated:
-        own = bought.get(customer, set())
-        picked = [product for product in ranked[: k + len(own)] if product not in own][:k]
-        rows += [(customer, product) for product in picked]
-    return pd.DataFrame(rows, columns=["customer_id", "product_id"])
-
-
-def _ranking_metrics(offers, actual, evaluated, k) -> tuple[float, float, float]:
-    hits = offers.merge(actual, on=["customer_id", "product_id"]).groupby("customer_id").size()
-    hits = hits.reindex(evaluated).fillna(0).to_numpy()
-    wanted = actual.groupby("customer_id").size().reindex(evaluated).to_numpy()
-    return float((hits > 0).mean()), float((hits / k).mean()), float((hits / wanted).mean())
-
-
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", str(text).lower())
 
 
-def _checked(frame: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
+def checked_frame(frame: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
     absent = [column for column in columns if column not in frame.columns]
@@ -529,11 +357,11 @@ def _checked_weights(weights: dict[str, float] | None) -> dict[str, float]:
     return merged
 
 
-def _timestamp(value) -> pd.Timestamp:
+def utc_timestamp(value) -> pd.Timestamp:
     moment = pd.Timestamp(value)
     return moment.tz_localize("UTC") if moment.tz is None else moment.tz_convert("UTC")
 
 
-def _as_utc(values: pd.Series) -> pd.Series:
+def as_utc(values: pd.Series) -> pd.Series:
     moments = pd.to_datetime(values)
     return moments.dt.tz_localize("UTC") if moments.dt.tz is None else moments.dt.tz_convert("UTC")

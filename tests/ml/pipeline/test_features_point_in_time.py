@@ -28,7 +28,7 @@ from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DBT = str(Path(sys.executable).with_name("dbt"))
 START_DATE, DAYS = date(2025, 1, 1), 100
 CUTOFF = START_DATE + timedelta(days=70)

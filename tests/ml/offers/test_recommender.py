@@ -8,13 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.recommend import (
-    attach_campaigns,
-    evaluate_offers,
-    match_interests,
-    popular_products,
-    recommend,
-)
+from ml.offers.campaigns import attach_campaigns
+from ml.offers.evaluation import evaluate_offers
+from ml.offers.recommender import match_interests, popular_products, recommend
 from sources.simulator import simulate
 
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml import propensity
-from ml.pipeline import clv, plots
+from ml.clv import pipeline as clv
+from ml.pipeline import plots
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
+from ml.pipeline.classifier import build_model, explain, plan_columns, to_risk_band
+from ml.pipeline.classifier_validation import calibration_table, measure
 from ml.pipeline.frames import FeatureFrames, data_hash
 
+# The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "churn"
 CLASSIFIER = "logistic_regression"
 FALLBACK = "bg_nbd_1_minus_p_alive"
@@ -91,14 +94,14 @@ def train_churn(frames: FeatureFrames) -> ModelArtifact:
                 "beats_baseline": None,
             },
         )
-    backtest_model = propensity.build_model(X_backtest).fit(X_backtest, y_backtest)
+    backtest_model = build_model(X_backtest).fit(X_backtest, y_backtest)
     probability = backtest_model.predict_proba(X_train)[:, 1]
     baseline = recency_baseline(X_train)
-    metrics = propensity.measure(y_train, probability)
-    prevalence = propensity.measure(y_train, np.full(len(y_train), y_backtest.mean()))
-    recency = propensity.measure(y_train, baseline)
-    calibration = propensity.calibration_table(y_train, probability)
-    model = propensity.build_model(X_train).fit(X_train, y_train)
+    metrics = measure(y_train, probability)
+    prevalence = measure(y_train, np.full(len(y_train), y_backtest.mean()))
+    recency = measure(y_train, baseline)
+    calibration = calibration_table(y_train, probability)
+    model = build_model(X_train).fit(X_train, y_train)
     return ModelArtifact(
         name=NAME,
         as_of=frames.as_of,
@@ -110,7 +113,7 @@ def train_churn(frames: FeatureFrames) -> ModelArtifact:
             "training_window": training_window,
             "training_rows": len(y_train),
             "churn_rate": float(y_train.mean()),
-            "features": propensity.plan_columns(X_train).used,
+            "features": plan_columns(X_train).used,
             "validation": {
                 "model": vars(metrics),
                 "prevalence_baseline": vars(prevalence),
@@ -130,19 +133,21 @@ def train_churn(frames: FeatureFrames) -> ModelArtifact:
 
 
 def score_churn(
-    artifact: ModelArtifact, frames: FeatureFrames, clv_scores: pd.DataFrame
+    artifact: ModelArtifact, clv_artifact: ModelArtifact, frames: FeatureFrames
 ) -> pd.DataFrame:
     """ml.churn_predictions rows: every customer with a sale up to as_of.
 
-    clv_scores: ml.clv_predictions rows (the fallback's P(alive)); unused by the classifier.
+    clv_artifact: the CLV model, whose P(alive) the fallback scores with; unused by the
+    classifier.
     """
     features = frames.features_at("scoring")
     buyers = features[features["orders"] > 0]
     if artifact.method == CLASSIFIER:
         X = buyers.drop(columns=list(NOT_FEATURES))
         probability = artifact.model.predict_proba(X)[:, 1]
-        drivers = propensity.explain(artifact.model, X).to_numpy()
+        drivers = explain(artifact.model, X).to_numpy()
     else:
+        clv_scores = clv.score_clv(clv_artifact, frames)
         p_alive = clv_scores.set_index("customer_id")["p_alive"].reindex(buyers.index)
         if p_alive.isna().any():
             raise ValueError(f"{int(p_alive.isna().sum())} buyers have no CLV score")
@@ -158,7 +163,7 @@ def score_churn(
         {
             "customer_id": buyers.index.astype(str),
             "churn_probability": probability.astype(np.float64),
-            "risk_band": propensity.to_risk_band(probability),
+            "risk_band": to_risk_band(probability),
             "top_drivers": drivers,
             "method": artifact.method,
             "horizon_days": np.full(len(buyers), artifact.metadata["horizon_days"], np.int64),
