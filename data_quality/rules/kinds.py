@@ -46,6 +46,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class Rule:
+    """One line of a rule table; `check` makes it a Check when the suites are built."""
+
     check: Callable[[Scope], Check]
     derives: Callable[[Scope], str] | None = None  # ", <sql> as <column>" for the rows frame
     frame_sql: Callable[[Scope], str] | None = None  # its frame's SQL when not the rows frame
