@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from data_quality.validation import failing_file
+from data_quality.samples import failing_file
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ def add_command(commands) -> None:
 def accept_command(args: argparse.Namespace) -> int:
     import getpass
 
+    from data_quality.increments import accept_failure
     from data_quality.suites import LAYERS, quality_suites
-    from data_quality.validation import accept_failure
 
     _, warehouse = require_warehouse(args)
     relation = args.asset.replace("/", ".")
