@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -263,3 +264,30 @@ def record_unreadable(
         con.execute("rollback")
         raise
     return [FileLoad(file.relative, "unreadable", 0, 0, 0, message)]
+
+
+class LandingChanges(NamedTuple):
+    pending: int  # landing files new to the warehouse, or re-delivered with other content
+    removed: int  # files the warehouse holds rows of that have left the landing zone
+
+
+def landing_changes(database: str, landing_dir: Path) -> LandingChanges | None:
+    """How the landing zone differs from what the warehouse has loaded (sources.load_log's
+    file_changes, every landing table), or None when the warehouse has loaded nothing yet (no
+    file, or no load log).
+
+    The sensor asks this on its first tick, when it has no fingerprint to compare with, so that
+    a Dagster UI opened on a built warehouse starts no load for nothing. The file is opened
+    read-only and only for the comparison; raises duckdb.Error when another process holds it
+    for writing.
+    """
+    if not Path(database).is_file():
+        return None
+    with duckdb.connect(database, read_only=True) as con:
+        if not has_load_log(con):
+            return None
+        changes = [file_changes(con, landing_dir, table) for table in LANDING_TABLES]
+    return LandingChanges(
+        pending=sum(len(change.pending) for change in changes),
+        removed=sum(len(change.removed) for change in changes),
+    )

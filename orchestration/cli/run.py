@@ -122,8 +122,8 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.defs.automation import buildable_assets, out_of_date_assets, retrain_tags
     from orchestration.defs.identity import FULL_RESOLUTION_TAGS, RE_RESOLUTION
+    from orchestration.planning import buildable_assets, out_of_date_assets, retrain_tags
     from orchestration.progress import StepProgress, output_to_log
     from orchestration.runs import cli_run_tags, recover_killed_runs
 

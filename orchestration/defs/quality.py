@@ -14,8 +14,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import LAYERS, quality_suites
-from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import rounded_metadata
+from orchestration.resources import WAREHOUSE_POOL
 from reports.locations import quality_report_directory
 
 BLOCKING_LAYERS = ("raw", "staging")

@@ -26,14 +26,9 @@ from ml.identity import (
 )
 from ml.identity.resolve import train_identity_linkage
 from orchestration import definitions
-from orchestration.defs.automation import (
-    ON_CADENCE,
-    RETRAIN_REASONS_TAG,
-    build_after_load,
-    rebuild_rule,
-    retrain_reason,
-)
+from orchestration.defs.automation import build_after_load
 from orchestration.defs.ml import SCORING_ASSETS
+from orchestration.planning import ON_CADENCE, RETRAIN_REASONS_TAG, rebuild_rule, retrain_reason
 from sources.contract import LANDING_TABLES
 from tests.tools import binesh, binesh_env, run_binesh
 

@@ -7,13 +7,8 @@ table names, so a rename needs a migration note, not a silent change.
 import dagster as dg
 import pytest
 
-from orchestration.defs.automation import (
-    ON_CADENCE,
-    ON_CODE_CHANGE,
-    buildable_assets,
-    rebuild_rule,
-)
-from orchestration.defs.ml import MODEL_NAMES
+from ml.models import MODEL_NAMES
+from orchestration.planning import ON_CADENCE, ON_CODE_CHANGE, buildable_assets, rebuild_rule
 from sources.contract import LANDING_TABLES
 
 STAGING_MODELS = [f"stg_{table.qualified_name}" for table in LANDING_TABLES]
