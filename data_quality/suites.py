@@ -66,7 +66,3 @@ def build_suite(layer: Layer, table: str, rules: list[Rule], scope: Scope) -> Su
         incremental=layer != "marts",
         description=f"{layer}.{table}",
     )
-
-
-def raw_suites(thresholds: Thresholds = THRESHOLDS, now: datetime | None = None) -> list[Suite]:
-    return quality_suites("raw", thresholds, now)

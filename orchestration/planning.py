@@ -97,7 +97,7 @@ def out_of_date_assets(graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]
 
 
 def unchecked_assets(graph, instance: dg.DagsterInstance, keys, latest: dict) -> set:
-    """Assets whose quality checks (data_quality/suites.py) have not passed on their latest
+    """Assets whose quality checks (data_quality/rules/) have not passed on their latest
     materialization: a run was killed between building a layer and checking it, or a blocking
     check failed and is not cleared yet. They are built again, so their checks run again (raw
     and staging checks judge the rows after their watermark: nothing is judged twice)."""

@@ -40,7 +40,7 @@ def build_quality_checks(layer: str) -> dg.AssetChecksDefinition:
         specs=specs,
         can_subset=True,
         pool=WAREHOUSE_POOL,
-        description=f"Great Expectations suites of the {layer} layer (data_quality/suites.py).",
+        description=f"Great Expectations suites of the {layer} layer (data_quality/rules/).",
     )
     def quality_checks(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
         from data_quality.report import build_quality_report

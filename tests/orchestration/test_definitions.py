@@ -124,8 +124,8 @@ ML_CHECKS = {
 }
 
 
-# Data quality (orchestration/defs/quality.py): the GX suites of data_quality/suites.py as asset
-# checks, asset -> check names. Raw and staging checks block downstream; mart checks warn.
+# Data quality (orchestration/defs/quality.py): the GX suites built from data_quality/rules/ as
+# asset checks, asset -> check names. Raw and staging checks block downstream; mart checks warn.
 QUALITY_CHECKS = {
     "raw/crm__contacts": (
         "email_format date_of_birth_plausible created_at_plausible updated_at_plausible"
