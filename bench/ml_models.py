@@ -2,7 +2,7 @@
 
     python -m bench.ml_models            # classifier comparison and timings (about 3 minutes)
 
-1. The classifier choice behind ml/propensity.py: its logistic pipeline against histogram
+1. The classifier choice behind ml/pipeline/classifier.py: its logistic pipeline against histogram
    gradient boosting on the same features (raw, and isotonic-calibrated on the training period)
    with the same time split on Leads and Bank Marketing: ROC AUC, Brier score, fit seconds.
 2. Propensity at scale: Bank Marketing resampled to 1,000,000 rows: fit, predict, explain.
@@ -24,8 +24,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from ml.propensity import build_model, explain
-from ml.recommend import recommend
+from ml.offers.recommender import recommend
+from ml.pipeline.classifier import build_model, explain
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 LEAD_LEAKS = [

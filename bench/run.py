@@ -42,7 +42,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.status import rows_per_layer
+from reports.status import rows_per_layer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -1,6 +1,6 @@
-"""What is in audit.quarantine: rows the loader could not parse or type, and raw rows that broke
-a row-level rule, each with its reason and original values. Read-only summaries for
-`binesh quarantine` and the quality report.
+"""audit.quarantine: rows the loader could not parse or type, and raw rows that broke a row-level
+rule, each with its reason and original values. Raw rows move there here (move_to_quarantine);
+read-only summaries serve `binesh quarantine` and the quality report.
 """
 
 from __future__ import annotations
@@ -8,8 +8,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import duckdb
+import pandas as pd
 
-from sources.readers import table_exists
+from data_quality.checks import Suite
+from data_quality.outcomes import CheckOutcome
+from data_quality.samples import display
+from sources.readers import quote_ident, quote_literal, table_exists
+
+LINEAGE = ("_source_file", "_source_row", "_load_id", "_loaded_at")
 
 # A reason without its quoted values, so that `amount: "-3" fails ...` and `amount: "-7" fails
 # ...` count as one rule. A row with several problems lists them separated by "; ".
@@ -85,3 +91,82 @@ def summarise_quarantine(
         from audit.quarantine where source_row is null and {of_table} order by 1, 2"""
     )
     return QuarantineSummary(rows, files, by_table, by_rule, by_file, samples, unreadable)
+
+
+def quarantine_rows(suite: Suite, frame: pd.DataFrame | None, outcomes: list[CheckOutcome]):
+    """(_load_id, _source_row, reason) of every raw row that breaks a row-level rule whose
+    failures stayed within tolerance; a row breaking several rules gets every reason. `frame`
+    holds the failing rows of the ROWS frame, indexed by their position in it."""
+    reasons: dict[int, list[str]] = {}
+    for outcome in outcomes:
+        if not outcome.quarantined_count:
+            continue
+        check, column = outcome.check, outcome.check.columns[0]
+        for index in outcome.failing_indexes:
+            reasons.setdefault(index, []).append(
+                f"{column}: {display(frame.at[index, column])} fails {check.name} "
+                f"({check.description})"
+            )
+    indexes = sorted(reasons)
+    return pd.DataFrame(
+        {
+            "_load_id": frame.loc[indexes, "_load_id"].to_numpy() if indexes else [],
+            "_source_row": frame.loc[indexes, "_source_row"].to_numpy() if indexes else [],
+            "reason": ["; ".join(reasons[i]) for i in indexes],
+        }
+    )
+
+
+def move_to_quarantine(con: duckdb.DuckDBPyConnection, suite: Suite, rows: pd.DataFrame) -> None:
+    """Failing rows leave raw for audit.quarantine with their reasons and values; the file's
+    audit.load_log entry moves them from loaded to quarantined, so landed = loaded +
+    quarantined still holds and a re-delivery of the file replaces them like any other."""
+    relation = suite.relation
+    data_columns = [
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'raw' "
+            "and table_name = ? order by column_index",
+            [suite.table],
+        ).fetchall()
+        if name not in LINEAGE
+    ]
+    original = (
+        "json_object("
+        + ", ".join(f"{quote_literal(c)}, {quote_ident(c)}::varchar" for c in data_columns)
+        + ")"
+    )
+    con.register("failing_rows", rows)
+    try:
+        con.execute(
+            f"""
+            insert into audit.quarantine
+            select raw._load_id, ?, raw._source_file, raw._source_row, failing.reason,
+                {original}::varchar,
+                now()::timestamp
+            from {relation} as raw
+            inner join failing_rows as failing using (_load_id, _source_row)
+            """,
+            [suite.table],
+        )
+        con.execute(
+            f"delete from {relation} where (_load_id, _source_row) in "
+            "(select (_load_id, _source_row) from failing_rows)"
+        )
+        con.execute(
+            """
+            update audit.load_log as log
+            set rows_loaded = log.rows_loaded - moved.rows,
+                rows_quarantined = log.rows_quarantined + moved.rows,
+                message = left(concat_ws('; ', log.message, moved.reasons), 1000)
+            from (
+                select _load_id, count(*) as rows,
+                    string_agg(distinct regexp_replace(reason, '"[^"]*"', '…', 'g'),
+                        '; ') as reasons
+                from failing_rows group by _load_id
+            ) as moved
+            where log.load_id = moved._load_id
+            """
+        )
+    finally:
+        con.unregister("failing_rows")

@@ -1,6 +1,7 @@
 """The quality report: one self-contained HTML page (inline CSS and SVG, no scripts, nothing
 fetched), rebuilt on every run from audit.quality_results, audit.quarantine and
-audit.quality_acceptances. It opens with what blocks or warns now and the way out of each.
+audit.quality_acceptances. It opens with what blocks or warns now and the way out of each. The
+page is the template report.html.j2 beside this file.
 
     <warehouse folder>/reports/quality/latest.html        the latest state
     <warehouse folder>/reports/quality/runs/<run>.html    the page as that run left it
@@ -15,17 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from data_quality.checks import LAYERS
 from data_quality.quarantine import summarise_quarantine
-from data_quality.suites import LAYERS
-from data_quality.validation import failing_file
+from data_quality.samples import failing_file
 from reports import charts
 from sources.readers import table_exists
 
 HISTORY_RUNS = 30
 BLOCKING_LAYERS = ("raw", "staging")  # marts failures warn, never block
-# A failing value's origin in a sample: `... at <file> row <n>` or `... in <file> (<n> rows)`
 # What became of a table's failing rows in a run, stacked in this order in its chart.
 OUTCOMES = {
     "blocked the run": charts.VERMILLION,
@@ -257,180 +257,16 @@ def table_badge(results: list[dict]) -> dict:
     return dict(text=" · ".join(parts), css=worst)
 
 
-ENVIRONMENT = Environment(autoescape=select_autoescape(default=True), trim_blocks=True)
+ENVIRONMENT = Environment(
+    loader=FileSystemLoader(Path(__file__).parent),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+)
 ENVIRONMENT.filters["status"] = status_of
 ENVIRONMENT.filters["status_class"] = status_class
 ENVIRONMENT.filters["table_badge"] = table_badge
 ENVIRONMENT.filters["rows"] = rows
 
-TEMPLATE = ENVIRONMENT.from_string(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Binesh data quality — {{ generated_at }}</title>
-<style>
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2933;
-background:#f5f7fa}
-header{background:#243b53;color:#fff;padding:18px 28px}
-header h1{margin:0 0 4px;font-size:22px}
-header p{margin:0;color:#d9e2ec}
-header .run{color:#fff;font:600 13px ui-monospace,SFMono-Regular,Menlo,monospace;
-background:#102a43;border:1px solid #829ab1;border-radius:4px;padding:1px 6px}
-main{padding:20px 28px;max-width:1200px}
-.tiles{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:18px}
-.tile{background:#fff;border-radius:8px;padding:10px 16px;min-width:120px;
-box-shadow:0 1px 2px rgba(0,0,0,.08)}
-.tile b{display:block;font-size:24px}
-.passed{color:#1f7a4d}.warned{color:#b7791f}.failed{color:#c53030}
-.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;color:#fff}
-.badge.passed{background:#2f9e66}.badge.warned{background:#b7791f}.badge.failed{background:#c53030}
-.badge.tolerated{background:#fff;color:#1f5f8b;border:1px solid #1f5f8b;padding:0 7px}
-.tolerated{color:#1f5f8b}
-section.attention{background:#fff;border-left:6px solid #c53030;border-radius:8px;
-margin:0 0 18px;padding:12px 16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
-section.attention.warn-only{border-left-color:#b7791f}
-section.attention.clear{border-left-color:#2f9e66}
-section.attention h2{margin:0 0 6px;font-size:18px}
-section.attention p{margin:0 0 6px}
-section.attention td.num{min-width:9em}
-svg.chart{display:block;width:100%;height:auto;margin:4px 0 8px}
-section.table{background:#fff;border-radius:8px;margin:12px 0;padding:12px 16px;
-box-shadow:0 1px 2px rgba(0,0,0,.08)}
-section.table h3{margin:0 0 6px;font-size:16px;display:flex;gap:10px;align-items:center}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e4e7eb;vertical-align:top}
-th{color:#52606d;font-weight:600}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.samples{color:#52606d;font-size:12px;word-break:break-word}
-details summary{cursor:pointer;color:#334e68}
-code{font-size:12px;background:#f0f4f8;padding:0 3px;border-radius:3px}
-nav a{margin-right:12px;color:#334e68}
-</style></head><body>
-<header><h1>Binesh data quality</h1>
-<p>Run <span class="run">{{ run_id }}</span> · generated {{ generated_at }}</p></header>
-<main>
-{% set blocking = attention | selectattr("blocks") | list %}
-{% set warnings = attention | rejectattr("severity", "equalto", "error") | list %}
-{% set unblocking = attention | selectattr("severity", "equalto", "error")
- | rejectattr("blocks") | list %}
-{% if not attention %}
-<section id="attention" class="attention clear">
-<p><b>Nothing blocks the nightly run; no warnings.</b></p></section>
-{% else %}
-<section id="attention" class="attention{{ '' if blocking else ' warn-only' }}">
-<h2>Needs attention</h2>
-<p>{% if blocking %}<b class="failed">{{ blocking | length }} blocking
- failure{{ "s" if blocking | length > 1 }}</b>: the nightly run stops at
- {{ "these checks" if blocking | length > 1 else "this check" }} and builds nothing
- downstream until each is cleared.{% else %}Nothing blocks the nightly run.{% endif %}
-{% if unblocking %} {{ unblocking | length }} mart check{{ "s" if unblocking | length > 1 }}
- failed (marts never block).{% endif %}
-{% if warnings %} {{ warnings | length }} warning{{ "s" if warnings | length > 1 }}: the run goes
- on.{% endif %} Each line is the latest result of a check.</p>
-<table><tr><th>status</th><th>table</th><th>check</th><th class="num">failing</th>
-<th>what to do</th></tr>
-{% for a in attention %}
-<tr><td><span class="badge {{ a | status_class }}">
-{{- "blocks the run" if a.blocks else a | status }}</span></td>
-<td>{{ a.asset }}</td><td><code>{{ a.check_name }}</code><br>
-<span class="samples">{{ a.description }}</span></td>
-<td class="num">{{ "{:,}".format(a.failing_count) }}<br>
-<span class="samples">{{ a.observed_value }}</span></td>
-<td>{% if a.blocks %}Correct the source and re-deliver
- {% if a.file %}<code>{{ a.file }}</code>{% else %}the file{% endif %} under the same path (or
- remove it from the landing zone), or let the rows loaded so far through:
- <code>binesh accept {{ a.asset }} {{ a.check_name }} --reason "…"</code>
-{% elif a.severity == "error" %}Does not block (marts
- checks never do): correct the source or the model; the next run checks the whole table
- again.
-{% elif a.quarantined_count %}{{ a.quarantined_count | rows }} quarantined; the run
- goes on without them.{% if a.csv %} Review them in
- <a href="{{ a.csv }}">{{ a.csv.split("/")[-1] }}</a> and re-deliver corrected files to bring
- them back.{% endif %}
-{% elif a.accepted %}Accepted (see <a href="#accepted">accepted failures</a>):
- <span class="samples">{{ a.detail }}</span>
-{% else %}Does not block: <span class="samples">{{ a.detail }}</span>{% endif %}</td></tr>
-{% endfor %}</table></section>
-{% endif %}
-<div class="tiles">
-<div class="tile"><b>{{ run.checks }}</b>checks this run</div>
-<div class="tile passed"><b>{{ run.passed }}</b>passed{% if run.tolerated %}
- <span class="tolerated">({{ run.tolerated }} within tolerance)</span>{% endif %}</div>
-<div class="tile warned"><b>{{ run.warned }}</b>warned</div>
-<div class="tile failed"><b>{{ run.failed }}</b>failed (blocking in raw/staging)</div>
-<div class="tile"><b>{{ run.quarantined }}</b>rows quarantined this run</div>
-<div class="tile"><b>{{ quarantine.rows }}</b>rows in quarantine</div>
-</div>
-<nav><a href="#attention">needs attention</a>
-{% for layer in layers %}<a href="#{{ layer }}">{{ layer }}</a>{% endfor %}
-<a href="#accepted">accepted</a> <a href="#quarantine">quarantine</a></nav>
-<p>Each table shows the latest result of each of its checks. A check that passed while finding
-failing rows within its tolerance says so (<span class="badge tolerated">passed within
-tolerance</span>). Raw and staging checks validate the rows loaded since the last validation;
-mart checks the whole table. The chart under a table counts its failing rows in each of the last
-{{ history_runs }} runs, by what became of them; it is drawn only for the tables with failing
-rows in those runs.</p>
-{% for layer, assets in layers.items() %}
-<h2 id="{{ layer }}">{{ layer }}</h2>
-{% if not assets %}<p>No results yet.</p>{% endif %}
-{% for asset, results in assets.items() %}
-{% set badge = results | table_badge %}
-<section class="table"><h3>{{ asset }}
-<span class="badge {{ badge.css }}">{{ badge.text }}</span></h3>
-{% if asset in charts %}{{ charts[asset] | safe }}{% endif %}
-<table><tr><th>check</th><th>status</th><th>rule</th><th class="num">rows checked</th>
-<th class="num">failing</th><th>observed · samples</th><th>run</th></tr>
-{% for r in results %}
-<tr><td><code>{{ r.check_name }}</code></td>
-<td><span class="badge {{ r | status_class }}">{{ r | status }}</span></td>
-<td>{{ r.description }}<br><span class="samples">{{ r.expectation }}</span></td>
-<td class="num">{{ "{:,}".format(r.rows_checked) }}</td>
-<td class="num">{{ "{:,}".format(r.failing_count) }}{% if r.quarantined_count %}<br>
-<span class="warned">{{ "{:,}".format(r.quarantined_count) }} quarantined</span>{% endif %}</td>
-<td>{{ r.observed_value }}{% if r.samples %}<div class="samples">
-{% for s in r.samples %}{{ s }}<br>{% endfor %}</div>{% endif %}</td>
-<td class="samples">{{ r.checked_at.strftime("%Y-%m-%d %H:%M") }}</td></tr>
-{% endfor %}</table></section>
-{% endfor %}{% endfor %}
-<h2 id="accepted">Accepted failures</h2>
-{% if acceptances %}
-<p>Blocking failures a person let through with <code>binesh accept</code>, each for the rows
-loaded up to its time; later rows are judged as usual.</p>
-<section class="table"><table><tr><th>table</th><th>check</th><th>accepted by</th><th>when</th>
-<th>reason</th><th>rows loaded up to</th></tr>
-{% for a in acceptances %}
-<tr><td>{{ a.asset }}</td><td><code>{{ a.check_name }}</code></td><td>{{ a.accepted_by }}</td>
-<td class="samples">{{ a.accepted_at.strftime("%Y-%m-%d %H:%M") }}</td><td>{{ a.reason }}</td>
-<td class="samples">{{ a.accepted_through.strftime("%Y-%m-%d %H:%M:%S") }}</td></tr>
-{% endfor %}</table></section>
-{% else %}<p>None: no blocking failure has been accepted.</p>{% endif %}
-<h2 id="quarantine">Quarantine</h2>
-<p>{{ "{:,}".format(quarantine.rows) }} rows from {{ quarantine.files }} files wait in
-<code>audit.quarantine</code>. Re-deliver a corrected file under the same path and its rows
-replace the quarantined ones. <code>binesh quarantine</code> lists them too.</p>
-{% if quarantine.unreadable_files %}
-<p class="failed">{{ quarantine.unreadable_files | length }} files could not be read at all:</p>
-<ul>{% for f in quarantine.unreadable_files %}<li><code>{{ f.file }}</code> — {{ f.reason }}</li>
-{% endfor %}</ul>
-{% endif %}
-{% for t in quarantine.by_table %}
-<section class="table"><h3>{{ t.table }} <span class="badge warned">{{ "{:,}".format(t.rows) }}
- rows · {{ t.files }} files</span> <a href="quarantine/{{ t.table }}.csv">all rows (CSV)</a></h3>
-<table><tr><th>rule</th><th class="num">rows</th></tr>
-{% for r in quarantine.by_rule if r.table == t.table %}{% if loop.index <= 8 %}
-<tr><td>{{ r.rule }}</td><td class="num">{{ "{:,}".format(r.rows) }}</td></tr>
-{% endif %}{% endfor %}</table>
-<details><summary>sample rows</summary><table>
-<tr><th>file</th><th class="num">row</th><th>reason</th><th>original row</th></tr>
-{% for s in quarantine.samples if s.table == t.table %}
-<tr><td>{{ s.file }}</td><td class="num">{{ s.row if s.row is not none else "—" }}</td>
-<td>{{ s.reason }}</td><td class="samples">{{ s.original_row or "" }}</td></tr>
-{% endfor %}</table></details></section>
-{% endfor %}
-</main></body></html>
-"""
-)
-
 
 def render(**context) -> str:
-    return TEMPLATE.render(**context)
+    return ENVIRONMENT.get_template("report.html.j2").render(**context)

@@ -39,29 +39,19 @@ class Thresholds:
     min_reference_coverage: float = 0.95
     late_reference_grace_days: float = 3.0
 
-    # Volume: each new file's rows against the median of the previous files delivered under the
-    # same name pattern (a daily feed, a weekly backfill). One file outside the ratios warns (a
-    # quiet day, a small late file, a header-only re-delivery that retracts a file's rows); the
-    # last `volume_collapse_files` of a pattern all below the minimum block: the source collapsed.
-    # Checked only once a pattern has `volume_baseline_min_files` earlier files with a median of
-    # at least `volume_baseline_min_rows` rows (small feeds vary too much to judge).
+    # Volume (the steady daily feeds of data_quality/rules/raw.py): each new file's rows against
+    # the median of the previous files delivered under the same name pattern (a daily feed, a
+    # weekly backfill). One file outside the ratios warns (a quiet day, a small late file, a
+    # header-only re-delivery that retracts a file's rows); the last `volume_collapse_files` of a
+    # pattern all below the minimum block: the source collapsed. Checked only once a pattern has
+    # `volume_baseline_min_files` earlier files with a median of at least
+    # `volume_baseline_min_rows` rows (small feeds vary too much to judge).
     volume_min_ratio: float = 0.1
     volume_max_ratio: float = 20.0
     volume_collapse_files: int = 3
     volume_baseline_files: int = 30
     volume_baseline_min_files: int = 7
     volume_baseline_min_rows: int = 20
-    # Feeds with a steady daily flow. Dimension exports (contacts, customers, products,
-    # campaigns) come as backfills and change sets, and email sends in campaign bursts (one file
-    # 1,400 rows, the next 4): for those a file's size says nothing about its completeness.
-    volume_tables: tuple[str, ...] = (
-        "ecommerce__orders",
-        "ecommerce__order_items",
-        "web__events",
-        "support__tickets",
-        "surveys__responses",
-        "feedback__reviews",
-    )
 
     # Freshness: how many days a source's latest event may lag the freshest source in the
     # warehouse ("now" in the data, so a replayed or simulated history is judged fairly).

@@ -1,4 +1,5 @@
-"""Resources, configured from environment variables (see .env.example)."""
+"""Resources, configured from environment variables (see .env.example), and the pool and run
+tags that keep DuckDB to one writer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.project import dbt_project
+
+WAREHOUSE_POOL = "duckdb_writer"  # DuckDB takes one writing process per file
+# Runs carrying this tag queue behind each other (dagster.yaml: tag_concurrency_limits), so the
+# schedule, the sensor and a manual launch never fight over the DuckDB writer lock.
+WRITER_TAGS = {"binesh/warehouse": "writer"}
 
 
 class LandingZone(dg.ConfigurableResource):

@@ -1,6 +1,6 @@
-"""Where the deployment stands, for `binesh status` (text or --json): the last runs from
-Dagster's instance (when, how long, how they ended; for a run a quality check blocked, what
-blocked it and how to go on), then the warehouse's own accounting from audit.load_log."""
+"""The last runs from Dagster's instance, for `binesh status` (text or --json): when, how long,
+how they ended; for a run a quality check blocked, what blocked it and how to go on. The
+warehouse's own accounting is reports/status.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from data_quality.validation import failing_file
+from data_quality.samples import failing_file
 
 
 @dataclass(frozen=True)
@@ -118,65 +118,3 @@ def iso(timestamp: float | None) -> str | None:
 
 def runs_as_dicts(runs: list[RunSummary]) -> list[dict]:
     return [asdict(run) for run in runs]
-
-
-def warehouse_state(con: duckdb.DuckDBPyConnection) -> dict:
-    """Rows per layer and, per landing table, the current file versions' accounting
-    (rows landed = loaded + quarantined), with the files that loaded no rows."""
-    loads = con.execute(
-        """
-        select source_table, count(*), sum(rows_landed), sum(rows_loaded),
-               sum(rows_quarantined), max(loaded_at)
-        from audit.load_log where superseded_at is null
-        group by source_table order by source_table
-        """
-    ).fetchall()
-    [(unbalanced,)] = con.execute(
-        "select count(*) from audit.load_log where rows_landed <> rows_loaded + rows_quarantined"
-    ).fetchall()
-    nothing_loaded = con.execute(
-        "select source_file, status, rows_landed, coalesce(message, '') from audit.load_log "
-        "where superseded_at is null and rows_loaded = 0 order by source_file"
-    ).fetchall()
-    return {
-        "layers": [
-            {"schema": schema, "tables": tables, "rows": rows}
-            for schema, tables, rows in rows_per_layer(con)
-        ],
-        "loads": [
-            {
-                "table": table,
-                "files": files,
-                "rows_landed": landed,
-                "rows_loaded": loaded,
-                "rows_quarantined": quarantined,
-                "last_load": f"{last:%Y-%m-%d %H:%M:%S}",
-            }
-            for table, files, landed, loaded, quarantined, last in loads
-        ],
-        "files_unbalanced": unbalanced,
-        "files_without_rows": [
-            {"file": file, "status": status, "rows_landed": landed, "message": message}
-            for file, status, landed, message in nothing_loaded
-        ],
-    }
-
-
-LAYER_ORDER = ("raw", "staging", "intermediate", "marts", "ml", "audit")
-
-
-def rows_per_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
-    """(schema, tables, exact rows) for every schema, in data-flow order."""
-    tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "where database_name = current_database() and not internal"
-    ).fetchall()
-    layers: dict[str, list[int]] = {}
-    for schema, table in tables:
-        count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
-        layers.setdefault(schema, []).append(count)
-    order = {name: i for i, name in enumerate(LAYER_ORDER)}
-    return [
-        (schema, len(counts), sum(counts))
-        for schema, counts in sorted(layers.items(), key=lambda kv: order.get(kv[0], 99))
-    ]

@@ -30,8 +30,9 @@ import duckdb
 from privacy.keys import row_points_at_suppressed_sql
 from privacy.suppression import UNPUBLISHED, active_salt
 from privacy.verify import Traces, scan_relation
-from sources.postgres import DBT_PROJECT_DIR, connect, describe_dsn, sync_raw_to_postgres
 from sources.readers import quote_ident, quote_literal
+from targets.postgres.connection import connect, describe_dsn
+from targets.postgres.sync import DBT_PROJECT_DIR, sync_raw_to_postgres
 
 SERVER_VARIABLE = "BINESH_PG_HOST"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")

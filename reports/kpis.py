@@ -1,6 +1,6 @@
 """The headline KPIs: which columns of marts.kpi_monthly, how each is shown, and the months as
-the reports read them (the insight report's first section, the KPI trend plot in the Dagster UI,
-the run's headline figures)."""
+the reports read them (the insight report's first section, the run's headline figures), and the
+KPI trend plot the Dagster UI shows on the kpi_monthly asset."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reports import charts
 from reports.formatting import duration, number, percent, score
 from reports.warehouse import Warehouse
 
@@ -113,3 +114,21 @@ def headline_figures(warehouse: Warehouse) -> dict[str, float]:
             latest["revenue"] / months.complete["revenue"].iloc[-2] - 1
         )
     return figures
+
+
+def kpi_trend_png(con) -> bytes | None:
+    """The headline KPIs by month as one PNG, for the kpi_monthly asset's page in the Dagster
+    UI (the one chart here that reads the warehouse: the DuckDB connection `con`); None when
+    marts.kpi_monthly is empty."""
+    warehouse = Warehouse(con)
+    months = read_kpi_months(warehouse)
+    if months is None:
+        return None
+    series = {
+        kpi.name: (months.frame[kpi.column].astype(float).to_numpy(), kpi.formatter(warehouse))
+        for kpi in HEADLINE_KPIS
+        if months.frame[kpi.column].notna().any()
+    }
+    return charts.png(
+        charts.small_multiples(list(months.frame["kpi_month"]), series, months.last_is_partial)
+    )

@@ -36,5 +36,5 @@ def models_directory(warehouse: Path) -> Path:
 
 
 def logs_directory(warehouse: Path) -> Path:
-    """One log file per `binesh run` (orchestration/cli.py)."""
+    """One log file per `binesh run` (orchestration/cli/run.py)."""
     return warehouse.resolve().parent / "logs"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,3 +115,20 @@ def normalise_column_names(names: list[str]) -> list[str]:
         seen.add(candidate)
         result.append(candidate)
     return result
+
+
+def landing_fingerprint(directory: Path) -> str:
+    """A digest of every landing file's path, size and modification time.
+
+    Cheap (no file contents read), and it changes whenever a file is added, replaced or removed.
+    Hidden and `_`-prefixed entries are ignored, as the loader ignores them.
+    """
+    digest = hashlib.sha256()
+    if directory.is_dir():
+        for root, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+            for name in sorted(f for f in files if not f.startswith((".", "_"))):
+                stat = (Path(root) / name).stat()
+                relative = os.path.relpath(Path(root) / name, directory)
+                digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

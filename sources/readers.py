@@ -208,3 +208,9 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line, or its kind when it says nothing: a message names one cause."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

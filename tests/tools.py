@@ -50,7 +50,7 @@ def binesh_env(root: Path, **settings: str) -> dict[str, str]:
 def postgres_server() -> str:
     """The server BINESH_PG_* name, as a connection string: skip without one (BINESH_PG_HOST
     unset), fail under CI, where .ci/run starts one."""
-    from sources.postgres import PostgresUnavailable, connect, postgres_dsn_from_env
+    from targets.postgres.connection import PostgresUnavailable, connect, postgres_dsn_from_env
 
     if not os.environ.get("BINESH_PG_HOST"):
         require(
@@ -71,7 +71,7 @@ def postgres_database(server_dsn: str) -> Iterator[str]:
     """A database of its own on the server, so concurrent tests never meet; dropped after."""
     import psycopg2
 
-    from sources.postgres import connect, libpq_quote
+    from targets.postgres.connection import connect, libpq_quote
 
     name = f"binesh_test_{uuid.uuid4().hex[:12]}"
     admin = connect(server_dsn)

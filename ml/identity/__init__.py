@@ -7,9 +7,11 @@ stable customer_id.
     write_resolution(con, resolution)                             # intermediate.identity_*
     evaluate_identity(con, "<landing>/_truth/identity.csv").format()
 
-Modules: resolve (the pipeline), guards (shared identifiers, conflicting people),
-probabilistic (Splink), graph (components, the cluster-size guard), ids (stable ids),
-evaluation (pairwise precision, recall, F1 against ground truth), warehouse (read and write).
+Modules: resolve (the pipeline), links (identifier and probabilistic links between records),
+guards (shared identifiers, conflicting people), probabilistic (Splink linkage: normalise,
+comparisons, training, threshold), clusters and graph (components, the cluster-size guard,
+customers), ids (stable ids), evaluation (pairwise precision, recall, F1 against ground truth),
+warehouse (read and write).
 No Dagster here; orchestration/defs/identity.py runs it as an asset.
 """
 

@@ -36,8 +36,9 @@ import pyarrow as pa
 import pyarrow.csv
 
 from ml.identity.evaluation import PairwiseScores, pairwise_scores_of
-from ml.identity.probabilistic import LINK_COLUMNS, LinkageSettings
+from ml.identity.normalise import LINK_COLUMNS
 from ml.identity.resolve import ResolutionSettings, resolve_identities
+from ml.identity.training import LinkageSettings
 
 IDENTITY_DATA = Path("identity")
 FAKE_1000 = IDENTITY_DATA / "fake_1000.csv"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from ml.identity.probabilistic import LINK_COLUMNS, PreviousLinkage
+from ml.identity.normalise import LINK_COLUMNS
+from ml.identity.probabilistic import PreviousLinkage
 from ml.identity.resolve import (
     IDENTIFIER_COLUMNS,
     RECORD_COLUMNS,

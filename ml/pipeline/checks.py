@@ -1,11 +1,17 @@
-"""What the ML asset checks test: point-in-time correctness of the features, and score drift."""
+"""What the ML asset checks test: point-in-time correctness of the features, score drift, and
+whether a trained model beats its baseline. Verdicts are plain data (CheckVerdict): the Dagster
+wiring (orchestration/defs/ml.py) turns them into asset check results.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from ml.pipeline.artifacts import ModelArtifact
 from ml.pipeline.frames import FEATURE_SCHEMA
 
 # (feature mart, the day each row's event happened): none may fall after the scoring cutoff
@@ -24,6 +30,19 @@ DAYS_SINCE = (
     "days_since_first_seen",
 )
 DRIFT_LIMIT = 0.25  # population stability index above which a score distribution "shifted"
+# Where an artifact explains its verdict against the baseline (or why it has none), in order.
+BASELINE_REASON_KEYS = ("why_no_classifier", "why_no_model", "backtest", "evaluation")
+
+
+@dataclass(frozen=True)
+class CheckVerdict:
+    """The outcome of one check: passed or not, why, and its figures. A failed check is an error
+    unless is_warning (a verdict that could not be measured rather than a bad one)."""
+
+    passed: bool
+    description: str | None = None
+    metadata: dict[str, object] = field(default_factory=dict)
+    is_warning: bool = False
 
 
 def leakage_findings(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -103,3 +122,48 @@ def population_stability(previous: pd.Series, current: pd.Series, bins: int = 10
     share_before = np.maximum(before / before.sum(), 1e-4)
     share_after = np.maximum(after / after.sum(), 1e-4)
     return float(np.sum((share_after - share_before) * np.log(share_after / share_before)))
+
+
+def score_drift(
+    previous: pd.DataFrame | None, rows: pd.DataFrame, score_column: str
+) -> CheckVerdict:
+    """Whether the new scores (`rows`) are distributed like the `previous` ones (None before the
+    first scoring): fails on missing scores or a population stability index over DRIFT_LIMIT."""
+    scores = rows[score_column]
+    missing = int(scores.isna().sum()) if len(rows) else 0
+    if missing:
+        return CheckVerdict(False, f"{missing} of {len(rows)} rows have no {score_column}")
+    if not len(rows):
+        return CheckVerdict(True, "no scores to compare")
+    if previous is None or not previous[score_column].notna().any():
+        return CheckVerdict(True, "no previous scores")
+    stability = population_stability(previous[score_column], scores)
+    return CheckVerdict(
+        passed=stability <= DRIFT_LIMIT,
+        metadata={
+            "population_stability_index": stability,
+            "limit": DRIFT_LIMIT,
+            "previous_model_version": str(previous["model_version"].iloc[0]),
+        },
+    )
+
+
+def baseline_verdict(artifact: ModelArtifact) -> CheckVerdict:
+    """Whether the trained model beat its baseline in its time-based validation. Not measurable
+    (too little history) is a warning; measured and worse is an error."""
+    beats = artifact.metadata.get("beats_baseline")
+    reason = next(
+        (
+            artifact.metadata[key]
+            for key in BASELINE_REASON_KEYS
+            if isinstance(artifact.metadata.get(key), str)
+        ),
+        None,
+    )
+    return CheckVerdict(
+        passed=bool(beats),
+        description=reason
+        or ("better than its baseline" if beats else "no better than its baseline"),
+        metadata={"model_version": artifact.version},
+        is_warning=beats is None,
+    )

@@ -27,11 +27,16 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from ml import retention
-from ml import segments as segmentation
-from ml.pipeline import churn, clv, leads, offers, segments
+from ml.churn import pipeline as churn
+from ml.churn.retention_list import INPUTS as RETENTION_INPUTS
+from ml.churn.retention_list import retention_list
+from ml.clv import pipeline as clv
+from ml.leads import pipeline as leads
+from ml.offers import pipeline as offers
 from ml.pipeline.artifacts import ModelArtifact
 from ml.pipeline.frames import read_feature_frames
+from ml.segments import adjusted_rand_index
+from ml.segments import pipeline as segments
 from sources.readers import table_exists
 
 
@@ -110,10 +115,10 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
         evaluation.figures["segments"] = {
             "customers": len(known),
             "clusters (k)": segmentation_artifact.metadata["k"],
-            "ARI clusters vs personas": segmentation.adjusted_rand_index(
+            "ARI clusters vs personas": adjusted_rand_index(
                 segment_rows.loc[known, "cluster"], personas.loc[known]
             ),
-            "ARI RFM segments vs personas": segmentation.adjusted_rand_index(
+            "ARI RFM segments vs personas": adjusted_rand_index(
                 segment_rows.loc[known, "segment"], personas.loc[known]
             ),
         }
@@ -126,8 +131,7 @@ def evaluate_ml(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> MLEvaluation
     churn_artifact = churn.train_churn(frames)
     churn_figures = validation_figures(churn_artifact, ("prevalence_baseline", "recency_baseline"))
     if not churn_artifact.why_skipped:
-        clv_scores = clv.score_clv(clv_artifact, frames)
-        predictions = churn.score_churn(churn_artifact, frames, clv_scores)
+        predictions = churn.score_churn(churn_artifact, clv_artifact, frames)
         truly_churned = true_churn(truth_dir, person_ids, frames.as_of)
         scored = predictions.set_index("customer_id").join(truly_churned, how="inner")
         if scored["has_churned"].nunique() == 2:
@@ -172,9 +176,9 @@ def retention_figures(con, truth_dir: Path, person_ids: pd.Series, frames) -> di
     """The warehouse's retention list (what the insight report shows): its size and value at
     risk, who was left out, and how many of those listed and left out as lapsed had truly
     stopped buying by as_of (the list should hold customers still there to keep)."""
-    if not all(table_exists(con, *table.split(".")) for table in retention.INPUTS):
+    if not all(table_exists(con, *table.split(".")) for table in RETENTION_INPUTS):
         return {"status": "no churn, CLV or customer 360 tables in the warehouse"}
-    listed = retention.retention_list(con)
+    listed = retention_list(con)
     figures = {
         "customers listed": len(listed.customers),
         "value at risk": round(listed.value_at_risk, 2),

@@ -40,7 +40,7 @@ def roc_plot(y: np.ndarray, probability: np.ndarray, baseline: np.ndarray, title
 
 
 def calibration_plot(calibration: pd.DataFrame, title: str) -> bytes:
-    """calibration: mean_predicted and observed_rate per bin (ml.propensity.calibration_table)."""
+    """calibration: mean_predicted and observed_rate per bin (see calibration_table)."""
     figure, axes = plt.subplots(figsize=(4, 4))
     axes.plot(calibration["mean_predicted"], calibration["observed_rate"], marker="o")
     axes.plot([0, 1], [0, 1], linestyle=":", color="grey")

@@ -1,135 +1,33 @@
 """The dbt project (staging → intermediate → marts) as Dagster assets; dbt tests become checks."""
 
 import json
-import re
-import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliInvocation,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
 from dagster_duckdb import DuckDBResource
-from dagster_shared.record import replace
 from pydantic import Field
 
 from ml.pipeline.plots import markdown_image
-from orchestration.defs.raw import WAREHOUSE_POOL
+from orchestration.dbt_translation import TRANSLATOR, discard_artifacts
 from orchestration.metadata import with_rounded_metadata
 from orchestration.project import dbt_project
-from reports.charts import kpi_trend_png
+from orchestration.resources import WAREHOUSE_POOL
+from reports.kpis import kpi_trend_png
 
-
-def relation_name(reference: str) -> str:
-    """`ref('dim_customers')` -> dim_customers, `source('raw', 'x')` -> raw.x (a test's `to`)."""
-    names = re.findall(r"['\"]([^'\"]+)['\"]", reference)
-    return ".".join(names) if names else reference
-
-
-def describe_dbt_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
-    """What a dbt test checks, in words: its own `description:` when the yml gives one, else
-    made from the generic test's name and arguments ("customer_id is unique"). Singular tests
-    (dbt_project/tests/**/*.sql) have theirs in a yml beside them."""
-    if test.get("description"):
-        return test["description"]
-    metadata = test.get("test_metadata") or {}
-    kwargs = metadata.get("kwargs", {})
-    column = kwargs.get("column_name") or test.get("column_name")
-    attached = manifest["nodes"].get(test.get("attached_node") or "", {}).get("name", "the model")
-    match metadata.get("name"):
-        case None:  # a singular test without a description
-            text = test["name"].removeprefix("assert_").replace("_", " ")
-        case "unique":
-            text = f"{column} is unique"
-        case "not_null":
-            text = f"{column} is never null"
-        case "accepted_values":
-            text = f"{column} is one of: {', '.join(map(str, kwargs['values']))}"
-        case "relationships":
-            target = relation_name(kwargs["to"])
-            field = kwargs.get("field", column)
-            target = target if field == column else f"{target}.{field}"
-            text = f"every {column} of {attached} exists in {target}"
-        case "unique_combination_of_columns":
-            text = f"one row per ({', '.join(kwargs['combination_of_columns'])})"
-        case "one_row_per_customer":
-            customers = relation_name(kwargs["customers"])
-            text = (
-                f"exactly one row per customer of {customers}, on "
-                f"{kwargs.get('column_name', 'customer_id')}"
-            )
-        case name:
-            arguments = ", ".join(
-                f"{key}={value}" for key, value in kwargs.items() if key != "model"
-            )
-            text = f"{name}({arguments})"
-    where = (test.get("config") or {}).get("where")
-    return f"{text} (rows where {where})" if where else text
-
-
-class BineshDbtTranslator(DagsterDbtTranslator):
-    """One rule for every dbt node: asset key = [schema, table], group = schema (the layer).
-
-    Sources in schema `raw` thus map onto the raw assets, and a model's key is where BI finds it.
-    Every dbt test is a check with a description in words (describe_dbt_test); a model in a dbt
-    group (the public marts) is owned by its group's owner.
-    """
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return dbt_resource_props["schema"]
-
-    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
-        """The owner email of the model's dbt group (dagster-dbt's default) or, for a group
-        whose owner has only a name, the group as a Dagster team (team:analytics)."""
-        owners = super().get_owners(dbt_resource_props)
-        group = dbt_resource_props.get("group")
-        if owners or not isinstance(group, Mapping):
-            return owners
-        return [f"team:{group['name']}"]
-
-    def get_asset_check_spec(
-        self,
-        asset_spec: dg.AssetSpec,
-        manifest: Mapping[str, Any],
-        unique_id: str,
-        project: DbtProject | None,
-    ) -> dg.AssetCheckSpec | None:
-        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None or spec.description:
-            return spec
-        return replace(spec, description=describe_dbt_test(manifest["nodes"][unique_id], manifest))
-
-
-# Python assets sit between dbt models (identity resolution reads intermediate models and the
-# marts read its tables), and one @dbt_assets definition is a single step that cannot run on both
-# sides of them. So the project is split by selection: models Python assets read, then the rest.
-# A new dbt folder that a Python asset reads goes into PYTHON_INPUT_MODELS.
-PYTHON_INPUT_MODELS = "path:models/staging path:models/intermediate/identity"
-# The ML assets (orchestration/defs/ml.py) sit between the feature marts they read and the models
-# that read their ml.* tables (customer_360 and what reads it), which run in a step of their own.
-ML_FEATURE_MODELS = "path:models/marts/ml_features"
-MODELS_AFTER_ML = "source:ml+"
-
-TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-
-def discard_artifacts(invocation: DbtCliInvocation) -> None:
-    """Delete a successful dbt invocation's target folder (manifest, compiled SQL, dbt.log).
-    dagster-dbt gives every invocation a folder of its own and never removes it: about 30 MB a
-    night for the four dbt steps. A failed invocation's folder stays, for debugging."""
-    if invocation.is_successful():
-        shutil.rmtree(Path(invocation.project_dir, invocation.target_path), ignore_errors=True)
+# Python assets sit between dbt models (identity resolution reads staging and the marts read its
+# tables), and one @dbt_assets definition is a single step that cannot run on both sides of them.
+# So the project builds in four steps, one per stage tag of dbt_project.yml; a folder declares
+# its stage there, and tests/dbt_project/test_stages.py checks that no model reads a later one.
+BEFORE_IDENTITY = "tag:before_identity"  # staging and identity's inputs
+AFTER_IDENTITY = "tag:after_identity"  # journeys, KPIs, marts: read identity.* and text.*
+FEATURES = "tag:features"  # the ML feature marts the ML assets read
+AFTER_ML = "tag:after_ml"  # customer_360 and the insights: read ml.*
+STAGES = (BEFORE_IDENTITY, AFTER_IDENTITY, FEATURES, AFTER_ML)
 
 
 # DuckDB's error when another process holds the warehouse file (a reader left open, a second
@@ -160,7 +58,7 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, *args: str) ->
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=PYTHON_INPUT_MODELS,
+    select=BEFORE_IDENTITY,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -171,7 +69,7 @@ def staging_and_identity_input_models(context: dg.AssetExecutionContext, dbt: Db
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=f"{PYTHON_INPUT_MODELS} {ML_FEATURE_MODELS} {MODELS_AFTER_ML}",
+    select=AFTER_IDENTITY,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -243,7 +141,7 @@ class MLCutoffConfig(dg.Config):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=ML_FEATURE_MODELS,
+    select=FEATURES,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
@@ -256,7 +154,7 @@ def ml_feature_models(
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=MODELS_AFTER_ML,
+    select=AFTER_ML,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )

@@ -14,11 +14,11 @@ from ml.identity.warehouse import (
     write_resolution,
 )
 from ml.pipeline.artifacts import ModelArtifact
-from orchestration.defs.automation import ON_CADENCE, ON_CODE_CHANGE, REBUILDS_TAG, WRITER_TAGS
-from orchestration.defs.ml import training_asset
-from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import rounded_metadata
+from orchestration.model_assets import training_asset
+from orchestration.planning import ON_CADENCE, ON_CODE_CHANGE, REBUILDS_TAG
 from orchestration.project import code_version, python_files
+from orchestration.resources import WAREHOUSE_POOL, WRITER_TAGS
 
 INPUTS = [
     dg.AssetKey(["intermediate", "int_identity__records"]),

@@ -14,8 +14,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import LAYERS, quality_suites
-from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import rounded_metadata
+from orchestration.resources import WAREHOUSE_POOL
 from reports.locations import quality_report_directory
 
 BLOCKING_LAYERS = ("raw", "staging")
@@ -40,7 +40,7 @@ def build_quality_checks(layer: str) -> dg.AssetChecksDefinition:
         specs=specs,
         can_subset=True,
         pool=WAREHOUSE_POOL,
-        description=f"Great Expectations suites of the {layer} layer (data_quality/suites.py).",
+        description=f"Great Expectations suites of the {layer} layer (data_quality/rules/).",
     )
     def quality_checks(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
         from data_quality.report import build_quality_report

@@ -4,11 +4,9 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.resources import LandingZone
+from orchestration.resources import WAREHOUSE_POOL, LandingZone
 from sources.contract import LANDING_TABLES, LandingTable
 from sources.loader import load_table
-
-WAREHOUSE_POOL = "duckdb_writer"  # DuckDB takes one writing process per file
 
 
 def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:

@@ -9,11 +9,12 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs import dbt as dbt_models
-from orchestration.defs import ml as ml_models
-from orchestration.defs.automation import ON_CODE_CHANGE, REBUILDS_TAG
-from orchestration.defs.raw import WAREHOUSE_POOL
+from ml.models import MODEL_NAMES
+from ml.pipeline.tables import SCHEMA as ML_SCHEMA
+from ml.pipeline.tables import TABLE_COLUMNS as ML_TABLES
+from orchestration.dbt_translation import dbt_model_keys, discard_artifacts
 from orchestration.metadata import rounded_metadata
+from orchestration.planning import ON_CODE_CHANGE, REBUILDS_TAG
 from orchestration.project import (
     PROJECT_ROOT,
     code_version,
@@ -21,6 +22,7 @@ from orchestration.project import (
     dbt_project,
     python_files,
 )
+from orchestration.resources import WAREHOUSE_POOL
 from reports.audiences import INPUTS as AUDIENCE_INPUTS
 from reports.audiences import LEFT_OUT, export_audiences
 from reports.bi_snapshot import STORAGE_VERSION, publish_bi_snapshot
@@ -36,15 +38,19 @@ from reports.locations import (
 )
 
 # Every dbt model, whichever of the dbt steps builds it.
-DBT_ASSET_KEYS = sorted(
-    {key for assets in dbt_models.defs.assets for key in assets.keys}, key=lambda key: key.path
-)
+DBT_ASSET_KEYS = dbt_model_keys()
 MART_KEYS = [key for key in DBT_ASSET_KEYS if key.path[0] == "marts"]
-# The report's retention list is computed by ml/retention.py.
-REPORTS_CODE_VERSION = code_version([*python_files("reports"), PROJECT_ROOT / "ml/retention.py"])
+# The report's retention list is computed by ml/churn/retention_list.py.
+REPORTS_CODE_VERSION = code_version(
+    [*python_files("reports"), PROJECT_ROOT / "ml" / "churn" / "retention_list.py"]
+)
 # Every ML asset: the scores (ml.* tables) and the models they come from.
 ML_KEYS = sorted(
-    {key for assets in ml_models.defs.assets for key in assets.keys}, key=lambda key: key.path
+    [
+        *(dg.AssetKey([ML_SCHEMA, f"{name}_model"]) for name in MODEL_NAMES),
+        *(dg.AssetKey([ML_SCHEMA, table]) for table in ML_TABLES),
+    ],
+    key=lambda key: key.path,
 )
 # The audiences read personal data and the suppression list: their own code, and its rules.
 AUDIENCES_CODE_VERSION = code_version(
@@ -104,7 +110,7 @@ def bi_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def dbt_docs(dbt: DbtCliResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
     generated = dbt.cli(["docs", "generate", "--static"]).wait()
     docs = publish_dbt_docs(generated.target_path, dbt_docs_directory(Path(warehouse.database)))
-    dbt_models.discard_artifacts(generated)  # published: the page and its catalog are copied out
+    discard_artifacts(generated)  # published: the page and its catalog are copied out
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(docs.page)),

@@ -7,9 +7,9 @@ from dagster_duckdb import DuckDBResource
 from ml.text.analysis import ANALYSIS_VERSION
 from ml.text.records import TEXT_SOURCES
 from ml.text.warehouse import SCHEMA, TABLE, update_text_insights
-from orchestration.defs.raw import WAREHOUSE_POOL
 from orchestration.metadata import rounded_metadata
 from orchestration.project import code_version, python_files
+from orchestration.resources import WAREHOUSE_POOL
 
 
 @dg.asset(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from sources.simulator.lexicon import CATEGORIES
+from sources.simulator.product_words import CATEGORIES
 from sources.simulator.seasons import black_friday, easter_sunday, fathers_day, mothering_sunday
 
 EMAIL, PAID_SOCIAL, PAID_SEARCH, AFFILIATE = "email", "paid_social", "paid_search", "affiliate"

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from sources.simulator.lexicon import (
+from sources.simulator.product_words import (
     CATEGORIES,
     CATEGORY_POPULARITY,
     PRODUCT_ADJECTIVES,

@@ -16,7 +16,7 @@ from sources.simulator.batch import Batch
 from sources.simulator.campaigns import by_key
 from sources.simulator.context import Day
 from sources.simulator.history import lead_conversion_rate
-from sources.simulator.lexicon import CATEGORIES, CHANNELS, STORES
+from sources.simulator.lexicon import CHANNELS, STORES
 from sources.simulator.population import (
     EXTRA_ITEMS,
     ORDERS_PER_YEAR,
@@ -25,6 +25,7 @@ from sources.simulator.population import (
     VISITS_PER_DAY,
     WEB,
 )
+from sources.simulator.product_words import CATEGORIES
 from sources.simulator.seasons import (
     ONLINE_WEEKDAY,
     STORE_HOURS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sources.simulator import commerce, crm, marketing, service
+from sources.simulator import commerce, crm, feedback, marketing, service
 from sources.simulator.batch import Batch
 from sources.simulator.context import Day
 from sources.simulator.history import LEAD_SOURCE_SHARE, arrival_seconds, lead_campaigns
@@ -78,6 +78,7 @@ def simulate_day(day: Day) -> dict[str, Batch]:
     engaged[sessions.person] = True
     crm.advance_leads(day, engaged)
     service.run(day)
+    feedback.run(day)
     _churn(day)
 
     day.add("ecommerce__products", commerce.product_rows(day))

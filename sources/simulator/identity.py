@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources.simulator.lexicon import (
-    CATEGORIES,
     CITIES,
     DOMAIN_TYPOS,
     EMAIL_DOMAINS,
@@ -31,6 +30,7 @@ from sources.simulator.lexicon import (
     ascii_slug,
 )
 from sources.simulator.population import Population
+from sources.simulator.product_words import CATEGORIES
 from sources.simulator.streams import mix64, static_rng
 
 STRING = pa.string()

@@ -13,8 +13,6 @@ from datetime import date, timedelta
 import numpy as np
 
 from sources.simulator.lexicon import (
-    CATEGORIES,
-    CATEGORY_POPULARITY,
     CITIES,
     EMAIL_DOMAINS,
     FEMALE_FIRST_NAMES,
@@ -25,6 +23,7 @@ from sources.simulator.lexicon import (
     STREET_TYPES,
     WORK_DOMAINS,
 )
+from sources.simulator.product_words import CATEGORIES, CATEGORY_POPULARITY
 from sources.simulator.seasons import arrival_weight
 from sources.simulator.streams import static_rng
 

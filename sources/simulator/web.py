@@ -18,7 +18,8 @@ from sources.simulator import keys
 from sources.simulator.batch import Batch
 from sources.simulator.campaigns import AFFILIATE, PAID_SEARCH, PAID_SOCIAL, by_key, paid_running
 from sources.simulator.context import Day
-from sources.simulator.lexicon import CATEGORIES, REFERRAL_SITES
+from sources.simulator.lexicon import REFERRAL_SITES
+from sources.simulator.product_words import CATEGORIES
 from sources.simulator.seasons import ONLINE_HOURS
 
 DIRECT, ORGANIC, PAID_SEARCH_SRC, PAID_SOCIAL_SRC, EMAIL_SRC, REFERRAL, AFFILIATE_SRC = range(7)

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data_quality.suites import raw_suites
+from data_quality.suites import quality_suites
 from data_quality.validation import run_suites
 from sources.contract import landing_table
 from sources.loader import load_table
@@ -40,7 +40,7 @@ def test_bad_input(name, tmp_path):
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         [file] = load_table(con, landing, table).files  # never raises on bad input
-        [suite] = [s for s in raw_suites() if s.table == table.qualified_name]
+        [suite] = [s for s in quality_suites("raw") if s.table == table.qualified_name]
         outcomes = run_suites(con, [suite], run_id=name)
 
         status, landed, loaded, quarantined, message = con.execute(

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from data_quality.report import build_quality_report
-from data_quality.suites import raw_suites
+from data_quality.suites import quality_suites
 from data_quality.validation import run_suites
 from sources.contract import LANDING_TABLES
 from sources.loader import load_table
@@ -103,9 +103,11 @@ def warehouse(tmp_path_factory):
     con = duckdb.connect(str(root / "warehouse.duckdb"))
     for table in LANDING_TABLES:
         load_table(con, landing, table)
-    run_suites(con, raw_suites(), run_id="nightly-1")
+    run_suites(con, quality_suites("raw"), run_id="nightly-1")
     first = build_quality_report(con, root / "first", "nightly-1").read_text(encoding="utf-8")
-    run_suites(con, raw_suites(), run_id="nightly-2")  # the blocked increment is judged again
+    run_suites(
+        con, quality_suites("raw"), run_id="nightly-2"
+    )  # the blocked increment is judged again
     second = build_quality_report(con, root / "second", "nightly-2").read_text(encoding="utf-8")
     yield root, first, second
     con.close()
@@ -191,7 +193,7 @@ def clean_page(tmp_path_factory) -> str:
         for table in LANDING_TABLES:
             if f"{table.source}__{table.name}" in tables:
                 load_table(con, root / "landing", table)
-        run_suites(con, [s for s in raw_suites() if s.table in tables], run_id="clean")
+        run_suites(con, [s for s in quality_suites("raw") if s.table in tables], run_id="clean")
         return build_quality_report(con, root / "report", "clean").read_text(encoding="utf-8")
 
 

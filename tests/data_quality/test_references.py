@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from data_quality.suites import staging_suites
+from data_quality.suites import quality_suites
 from data_quality.thresholds import THRESHOLDS
 from data_quality.validation import run_suites
 from sources.contract import landing_table
@@ -53,7 +53,7 @@ class Warehouse:
             + ["--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")]
         )
         assert result.success, result.exception
-        [suite] = [s for s in staging_suites() if s.table == "stg_marketing__messages"]
+        [suite] = [s for s in quality_suites("staging") if s.table == "stg_marketing__messages"]
         with duckdb.connect(str(self.path)) as con:
             [coverage] = [o for o in run_suites(con, [suite], run_id) if o.check.references]
         return coverage

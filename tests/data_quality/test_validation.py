@@ -11,7 +11,7 @@ import pytest
 
 from data_quality.quarantine import summarise_quarantine
 from data_quality.report import build_quality_report
-from data_quality.suites import raw_suites
+from data_quality.suites import quality_suites
 from data_quality.thresholds import Thresholds
 from data_quality.validation import run_suites
 from orchestration.cli import main
@@ -27,7 +27,7 @@ RANGE_COLUMNS_QUARANTINED = (
 
 
 def suite_of(table: str):
-    return [s for s in raw_suites() if s.table == table]
+    return [s for s in quality_suites("raw") if s.table == table]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def simulated(tmp_path_factory):
     con = duckdb.connect(str(root / "warehouse.duckdb"))
     for table in LANDING_TABLES:
         load_table(con, landing, table)
-    outcomes = run_suites(con, raw_suites(), run_id="first")
+    outcomes = run_suites(con, quality_suites("raw"), run_id="first")
     con.execute(
         f"create temp view noise as select * from read_csv('{landing}/_truth/noise.csv', "
         "all_varchar = true)"
@@ -95,7 +95,7 @@ def test_results_are_recorded_per_check_and_the_next_run_checks_only_new_rows(si
         "select count(*) from audit.quality_results where run_id = 'first'"
     ).fetchone()[0]
     assert recorded == len(outcomes)
-    again = run_suites(con, raw_suites(), run_id="second")
+    again = run_suites(con, quality_suites("raw"), run_id="second")
     assert sum(o.rows_checked for o in again if o.check.frame == "rows") == 0
     assert all(o.success for o in again if o.check.frame == "rows")
 
@@ -174,7 +174,7 @@ def test_chunks_of_seven_rows_find_what_one_chunk_finds(simulated, tmp_path):
         ).fetchone()
     shutil.copy(tmp_path / "one.duckdb", tmp_path / "chunks.duckdb")
 
-    suites = [suite for suite in raw_suites() if suite.table in tables]
+    suites = [suite for suite in quality_suites("raw") if suite.table in tables]
     found = {}
     for name, rows in (("one", 1_000_000), ("chunks", 7)):
         with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:

@@ -6,6 +6,7 @@ its own warehouse, landing zone and Dagster home in tmp_path, exactly as `make r
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,14 +26,9 @@ from ml.identity import (
 )
 from ml.identity.resolve import train_identity_linkage
 from orchestration import definitions
-from orchestration.defs.automation import (
-    ON_CADENCE,
-    RETRAIN_REASONS_TAG,
-    build_after_load,
-    rebuild_rule,
-    retrain_reason,
-)
+from orchestration.defs.automation import build_after_load
 from orchestration.defs.ml import SCORING_ASSETS
+from orchestration.planning import ON_CADENCE, RETRAIN_REASONS_TAG, rebuild_rule, retrain_reason
 from sources.contract import LANDING_TABLES
 from tests.tools import binesh, binesh_env, run_binesh
 
@@ -169,6 +165,29 @@ def test_status_reports_layers_and_loads(env, built):
     with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
         [(set_aside,)] = con.execute("select count(*) from audit.set_aside_values").fetchall()
     assert (f"{set_aside:,} details that did not type were set aside" in output) == (set_aside > 0)
+
+
+def test_the_status_headlines_are_the_marts_totals(env, built):
+    state = json.loads(binesh(env, "status", "--json"))
+    headlines = state["headlines"]
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        [(customers,)] = con.execute("select count(*) from marts.customer_360").fetchall()
+        [(orders, revenue)] = con.execute(
+            "select sum(orders), sum(revenue) from marts.kpi_daily"
+        ).fetchall()
+        [(nps,)] = con.execute(
+            "select 100.0 * (count(*) filter (score >= 9) - count(*) filter (score <= 6)) "
+            "/ count(*) from staging.stg_surveys__responses "
+            "where survey_type = 'nps' and score between 0 and 10"
+        ).fetchall()
+    assert headlines["unified_customers"] == customers
+    assert headlines["orders"] == orders
+    assert headlines["revenue"] == pytest.approx(revenue)
+    assert headlines["average_order_value"] == pytest.approx(revenue / orders)
+    assert headlines["nps"] == pytest.approx(nps)
+    text = binesh(env, "status")
+    assert re.search(rf"\n  unified customers +{customers:,}\n", text)
+    assert re.search(rf"\n  NPS +{nps:.1f}\n", text)
 
 
 def test_the_raw_and_audit_parts_of_the_contract_hold(env, built):

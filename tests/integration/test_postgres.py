@@ -2,7 +2,7 @@
 
 1. `binesh simulate` and `binesh run` build the DuckDB warehouse in tmp_path as `make run` would
    (the loader fills raw; dbt and the Python assets build the rest).
-2. sources.postgres copies raw, audit and the Python assets' tables into a PostgreSQL database
+2. targets.postgres copies raw, audit and the Python assets' tables into a PostgreSQL database
    made for this run (and dropped after it).
 3. `dbt build --target postgres` runs in-process; every model, test and unit test must pass, and
    every model must agree with its DuckDB twin: row counts, sums of numeric columns, counts of
@@ -27,11 +27,8 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from sources.contract import LANDING_TABLES
-from sources.postgres import (
-    PostgresSyncError,
-    connect,
-    sync_raw_to_postgres,
-)
+from targets.postgres.connection import PostgresSyncError, connect
+from targets.postgres.sync import sync_raw_to_postgres
 from tests.tools import (
     binesh,
     binesh_env,

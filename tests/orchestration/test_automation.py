@@ -9,13 +9,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.automation import (
-    LANDING_CHANGES_TAG,
-    landing_fingerprint,
-    landing_zone_sensor,
-)
+from orchestration.defs.automation import LANDING_CHANGES_TAG, landing_zone_sensor
 from orchestration.resources import LandingZone, Warehouse
 from sources.contract import LANDING_TABLES
+from sources.landing import landing_fingerprint
 from sources.loader import load_table
 from sources.simulator import simulate
 

@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
-from orchestration.defs.dbt import describe_dbt_test
+from orchestration.dbt_translation import describe_dbt_test
 from orchestration.metadata import round_metric, rounded_metadata, with_rounded_metadata
 from orchestration.project import dbt_project
 from reports.contract import public_marts

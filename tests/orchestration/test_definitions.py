@@ -7,13 +7,8 @@ table names, so a rename needs a migration note, not a silent change.
 import dagster as dg
 import pytest
 
-from orchestration.defs.automation import (
-    ON_CADENCE,
-    ON_CODE_CHANGE,
-    buildable_assets,
-    rebuild_rule,
-)
-from orchestration.defs.ml import MODEL_NAMES
+from ml.models import MODEL_NAMES
+from orchestration.planning import ON_CADENCE, ON_CODE_CHANGE, buildable_assets, rebuild_rule
 from sources.contract import LANDING_TABLES
 
 STAGING_MODELS = [f"stg_{table.qualified_name}" for table in LANDING_TABLES]
@@ -129,8 +124,8 @@ ML_CHECKS = {
 }
 
 
-# Data quality (orchestration/defs/quality.py): the GX suites of data_quality/suites.py as asset
-# checks, asset -> check names. Raw and staging checks block downstream; mart checks warn.
+# Data quality (orchestration/defs/quality.py): the GX suites built from data_quality/rules/ as
+# asset checks, asset -> check names. Raw and staging checks block downstream; mart checks warn.
 QUALITY_CHECKS = {
     "raw/crm__contacts": (
         "email_format date_of_birth_plausible created_at_plausible updated_at_plausible"

@@ -12,7 +12,7 @@ from orchestration.defs.identity import (
     identity_linkage_model,
     identity_resolution,
 )
-from orchestration.defs.ml import ModelStore
+from orchestration.model_assets import ModelStore
 from tests.ml.identity.records import Records
 
 

@@ -23,11 +23,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data_quality.suites import raw_suites
+from data_quality.suites import quality_suites
 from data_quality.validation import run_suites
 from sources.contract import LANDING_TABLES
 from sources.loader import load_table
-from sources.postgres import DBT_PROJECT_DIR, connect, postgres_dsn_from_env
+from targets.postgres.connection import connect, postgres_dsn_from_env
+from targets.postgres.sync import DBT_PROJECT_DIR
 from tests.tools import (
     BINESH,
     binesh,
@@ -257,7 +258,7 @@ def test_raw_equals_a_load_of_the_landing_zone_that_never_held_them(env, erased,
     with duckdb.connect(str(tmp_path / "fresh.duckdb")) as fresh:
         for table in LANDING_TABLES:
             load_table(fresh, landing, table)
-        run_suites(fresh, raw_suites(), "fresh")
+        run_suites(fresh, quality_suites("raw"), "fresh")
         fresh.execute(f"attach '{env['BINESH_WAREHOUSE']}' as erased (read_only)")
         for table in LANDING_TABLES:
             columns = [

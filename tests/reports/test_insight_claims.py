@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib import colormaps
 
-from ml.retention import retention_list
+from ml.churn.retention_list import retention_list
 from reports import charts
 from reports.formatting import Money, label, phrase
 from reports.insight.page import MIN_SAMPLE

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from sources.contract import LANDING_TABLES, landing_table
-from sources.loader import ensure_warehouse, load_table
+from sources.load_log import ensure_warehouse
+from sources.loader import load_table
 
 ORDERS = landing_table("ecommerce__orders")
 MESSAGES = landing_table("marketing__messages")

@@ -1,10 +1,11 @@
-"""Churn risk: how likely customers are to lapse, and whom to contact first (ml.retention)."""
+"""Churn risk: how likely customers are to lapse, and whom to contact first (the retention list,
+ml.churn.retention_list)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ml.retention import INPUTS, retention_list
+from ml.churn.retention_list import INPUTS, retention_list
 from reports import charts
 from reports.formatting import number, percent
 from reports.insight.page import Chart, Section, Table, absent

@@ -9,16 +9,16 @@ import pyarrow as pa
 import pytest
 
 from ml.identity.benchmarks import pairwise_scores, read_fake_1000, two_sources
+from ml.identity.comparisons import birth_date_levels
 from ml.identity.graph import components
+from ml.identity.normalise import normalise_link_columns
 from ml.identity.probabilistic import (
     MODEL_COLUMNS_KEY,
-    LinkageSettings,
     PreviousLinkage,
-    birth_date_levels,
     link_records,
-    normalise_link_columns,
     train_linkage_model,
 )
+from ml.identity.training import LinkageSettings
 
 
 @pytest.fixture(scope="module")

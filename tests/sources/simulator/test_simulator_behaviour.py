@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sources.simulator.lexicon import REVIEW_COMPANY_SENTENCES, REVIEW_SENTENCES
+from sources.simulator.phrases import REVIEW_COMPANY_SENTENCES, REVIEW_SENTENCES
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Where the warehouse goes beyond its DuckDB file: other engines its dbt models build on."""

@@ -1,0 +1,1 @@
+"""The same dbt models on PostgreSQL: connecting, and syncing what they read there."""
