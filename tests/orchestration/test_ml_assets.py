@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from ml.models import MODEL_NAMES
 from ml.pipeline.checks import leakage_findings
 from orchestration.defs import ml
 from tests.tools import binesh, binesh_env
@@ -47,7 +48,7 @@ def test_training_writes_versioned_artifacts_that_scoring_uses(warehouse, materi
         event.asset_key.to_user_string(): event.materialization.metadata
         for event in materialized.get_asset_materialization_events()
     }
-    for model in ml.MODEL_NAMES:
+    for model in MODEL_NAMES:
         metadata = events[f"ml/{model}_model"]
         folder = Path(metadata["artifact_path"].value)
         version = metadata["model_version"].value
