@@ -24,7 +24,7 @@ from reports.kpis import kpi_trend_png
 # So the project builds in four steps, one per stage tag of dbt_project.yml; a folder declares
 # its stage there, and tests/dbt_project/test_stages.py checks that no model reads a later one.
 BEFORE_IDENTITY = "tag:before_identity"  # staging and identity's inputs
-AFTER_IDENTITY = "tag:after_identity"  # journeys, KPIs, marts: read identity.* and text.*
+AFTER_IDENTITY = "tag:after_identity"  # journeys, KPIs, marts: read identity's and text's tables
 FEATURES = "tag:features"  # the ML feature marts the ML assets read
 AFTER_ML = "tag:after_ml"  # customer_360 and the insights: read ml.*
 STAGES = (BEFORE_IDENTITY, AFTER_IDENTITY, FEATURES, AFTER_ML)
