@@ -87,6 +87,8 @@ class Traces:
         match is kept only within one value, with that value's edges as its boundaries."""
         if self.automaton is None or len(values) == 0:
             return set()
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            values = values.cast(pa.large_string())  # a string view: one buffer per value
         _, offsets_buffer, data = values.buffers()
         if data is None:
             return set()
@@ -109,8 +111,8 @@ class Traces:
 
 
 def stands_alone(content: bytes, start: int, end: int) -> bool:
-    """`patterns`' boundaries: not inside a longer email, id or key (`ann@x.co` is not alone in
-    `joann@x.co`, `ann@x.co.uk` or `ann@x.co_2`), but a sentence's full stop may follow."""
+    """Whether content[start:end] stands alone: not inside a longer email, id or key (`ann@x.co`
+    is not alone in `joann@x.co`, `ann@x.co.uk` or `ann@x.co_2`), but a full stop may follow."""
     if start > 0 and content[start - 1] in WORD_BEFORE:
         return False
     if end == len(content):

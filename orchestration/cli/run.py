@@ -133,9 +133,6 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
     selection = None
     if args.select:
         selection = selected_assets(defs, args.select)
-        # dbt then skips the tests of models outside the selection (a relationship from an
-        # unbuilt fact to a selected dimension), which would fail on a fresh warehouse
-        os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
     log = run_log_path(warehouse)
     print(
         f"Log of this run (Dagster and dbt output): {log}"
@@ -188,7 +185,6 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
                     print_status(warehouse, landing)
                     return 0
                 print_quality_summary(warehouse, result.run_id)
-                os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
                 result = execute(selection)
         else:
             result = execute(selection)

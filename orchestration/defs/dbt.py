@@ -28,8 +28,10 @@ AFTER_IDENTITY = "tag:after_identity"  # journeys, KPIs, marts: read identity's 
 FEATURES = "tag:features"  # the ML feature marts the ML assets read
 AFTER_ML = "tag:after_ml"  # customer_360 and the insights: read ml.*
 STAGES = (BEFORE_IDENTITY, AFTER_IDENTITY, FEATURES, AFTER_ML)
-# A test of two models of different stages (customer_360's rows against dim_customers) runs in
-# the step of the later one: dbt's default would run it with the earlier, before the later exists.
+# A test of two models runs in the step, and the selection, that builds the later one: dbt's
+# default would run customer_360's test against dim_customers with dim_customers, before
+# customer_360 exists, and a relationship from an unbuilt fact to a selected dimension in a
+# partial build (`binesh run --select`, a night that rebuilds only what changed, the UI).
 BUILDABLE_TESTS = ("--indirect-selection", "buildable")
 
 

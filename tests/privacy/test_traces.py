@@ -3,6 +3,7 @@ redaction) and in a table's text columns (Aho-Corasick over the values DuckDB st
 edges where a match is easy to get wrong."""
 
 import duckdb
+import pyarrow as pa
 
 from privacy.artefacts import REDACTED, redact_text_files
 from privacy.verify import Traces, scan_relation, traces_of
@@ -67,3 +68,10 @@ def test_thousands_of_identifiers_are_each_found_in_a_table():
     with duckdb.connect() as con:
         values = [f"to {email}." for email in emails[::7]] + ["person1@example.com.au", None]
         assert rows_found(con, traces, values) == len(emails[::7])
+
+
+def test_every_arrow_string_layout_is_read():
+    values = ["to ann@x.co.", None, "joann@x.co", "crm-0100001"]
+    for kind in (pa.string(), pa.large_string(), pa.string_view()):
+        assert TRACES.rows_with_texts(pa.array(values, type=kind)) == {0, 3}, kind
+        assert TRACES.rows_with_texts(pa.array(values, type=kind).slice(1)) == {2}, kind
