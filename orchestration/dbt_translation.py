@@ -1,5 +1,6 @@
 """dbt nodes as Dagster assets: one rule for every node's key, group and owner, every dbt test a
-check described in words; the keys of every model; and a dbt invocation's clean-up."""
+check described in words; the keys of every model; the descriptions of the tables Python steps
+write for dbt; and a dbt invocation's clean-up."""
 
 import json
 import re
@@ -117,6 +118,18 @@ def dbt_model_keys() -> list[dg.AssetKey]:
         ),
         key=lambda key: key.path,
     )
+
+
+def source_descriptions(schema: str) -> dict[str, str]:
+    """table -> description of each table of `schema` declared as a dbt source: the tables a
+    Python step writes for dbt (models/_python__sources.yml) are described once, there, and
+    that text is both the dbt docs' and the Dagster asset's."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        source["name"]: source["description"]
+        for source in manifest["sources"].values()
+        if source["schema"] == schema
+    }
 
 
 def discard_artifacts(invocation: DbtCliInvocation) -> None:

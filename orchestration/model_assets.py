@@ -33,7 +33,7 @@ FEATURE_KEYS = [dg.AssetKey([FEATURE_SCHEMA, table]) for table in FEATURE_TABLES
 ML_PYTHON = python_files("ml", excluding=("identity", "text"))
 SCORING_CODE_VERSION = code_version(ML_PYTHON)
 TRAINING_CODE_VERSION = code_version(
-    [*ML_PYTHON, *(dbt_project.project_dir / "models" / "marts" / "ml_features").iterdir()]
+    [*ML_PYTHON, *(dbt_project.project_dir / "models" / "features").iterdir()]
 )
 
 

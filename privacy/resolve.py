@@ -77,8 +77,13 @@ def resolve(con: duckdb.DuckDBPyConnection, requested: list[str]) -> Resolution:
         f"create or replace temp table erase_request_forms as select given, kind, "
         f"{matching_form_sql('kind', 'value')} as form from erase_request"
     )
-    has_identity = table_exists(con, "marts", "customer_identity_map") and table_exists(
-        con, "intermediate", "int_identity__identifiers"
+    has_identity = all(
+        table_exists(con, schema, table)
+        for schema, table in [
+            ("marts", "customer_identity_map"),
+            ("intermediate", "int_identity__identifiers"),
+            ("identity", "clusters"),
+        ]
     )
     con.execute("create or replace temp table erase_customers (given varchar, customer_id varchar)")
     if has_identity:
@@ -128,7 +133,7 @@ def find_customers(con: duckdb.DuckDBPyConnection) -> None:
         inner join intermediate.int_identity__identifiers as i
             on i.identifier_type = r.kind
             and {matching_form_sql("r.kind", "i.identifier_value")} = r.form
-        inner join intermediate.identity_clusters as c using (record_id)
+        inner join identity.clusters as c using (record_id)
         union
         select r.given, m.customer_id
         from erase_request_forms as r
@@ -222,12 +227,12 @@ def customer_identifiers(con: duckdb.DuckDBPyConnection, customers: list[str]) -
     """(kind, value in matching form) of everything that identifies these customers."""
     con.execute(
         "create or replace temp table erase_records as select record_id, source, source_table, "
-        "source_key from intermediate.identity_clusters where customer_id in (select unnest(?))",
+        "source_key from identity.clusters where customer_id in (select unnest(?))",
         [customers],
     )
     shared = (
-        "select identifier_value from intermediate.identity_shared_identifiers where people > 1"
-        if table_exists(con, "intermediate", "identity_shared_identifiers")
+        "select identifier_value from identity.shared_identifiers where people > 1"
+        if table_exists(con, "identity", "shared_identifiers")
         else "select null::varchar"
     )
     kinds = identifier_kind_sql("identifier_type")
@@ -260,7 +265,7 @@ def customer_names(con: duckdb.DuckDBPyConnection, customers: list[str]) -> set[
             """
             select lower(r.first_name), lower(r.last_name)
             from intermediate.int_identity__records as r
-            inner join intermediate.identity_clusters as c using (record_id)
+            inner join identity.clusters as c using (record_id)
             where r.first_name is not null and r.last_name is not null
             group by all
             having bool_and(c.customer_id in (select unnest(?)))

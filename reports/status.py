@@ -53,7 +53,17 @@ def warehouse_state(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-LAYER_ORDER = ("raw", "staging", "intermediate", "marts", "ml", "audit")
+LAYER_ORDER = (
+    "raw",
+    "staging",
+    "intermediate",
+    "identity",
+    "text",
+    "marts",
+    "features",
+    "ml",
+    "audit",
+)
 
 
 def rows_per_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:

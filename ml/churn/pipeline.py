@@ -1,6 +1,6 @@
 """Churn: the probability that a customer who has bought makes no purchase within the horizon.
 
-Training is honest by construction (ml_feature_cutoffs): the model that scores is fitted on the
+Training is honest by construction (feature_cutoffs): the model that scores is fitted on the
 features at churn_training (as_of - horizon) and the labels of the horizon after it, which ends
 at as_of. Its time-based validation fits the same recipe one horizon earlier (churn_backtest)
 and measures it on churn_training's customers and labels, beside two baselines: the training

@@ -4,7 +4,7 @@ stable customer_id.
     from ml.identity import read_identity_inputs, resolve_identities, write_resolution
     previous = read_previous_resolution(con)                      # None before the first run
     resolution = resolve_identities(*read_identity_inputs(con), previous=previous)
-    write_resolution(con, resolution)                             # intermediate.identity_*
+    write_resolution(con, resolution)                             # identity.*
     evaluate_identity(con, "<landing>/_truth/identity.csv").format()
 
 Modules: resolve (the pipeline), links (identifier and probabilistic links between records),

@@ -172,7 +172,7 @@ def evaluate_identity(
     identity_map: str = "marts.customer_identity_map",
 ) -> IdentityEvaluation:
     """Score `identity_map` (source, source_table, source_key, customer_id; e.g. the mart or
-    intermediate.identity_clusters) against the simulator's `_truth/identity.csv`
+    identity.clusters) against the simulator's `_truth/identity.csv`
     (source, source_table, source_key, person_id). `con` may be read-only."""
     cursor = con.cursor()
     try:

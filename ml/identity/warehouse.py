@@ -17,14 +17,10 @@ from ml.identity.resolve import (
 RECORDS_TABLE = "intermediate.int_identity__records"
 IDENTIFIERS_TABLE = "intermediate.int_identity__identifiers"
 
-# Output table names (schema intermediate), one per IdentityResolution field.
-OUTPUT_TABLES = {
-    "clusters": "identity_clusters",
-    "links": "identity_links",
-    "oversized_clusters": "identity_oversized_clusters",
-    "shared_identifiers": "identity_shared_identifiers",
-    "linked_records": "identity_linked_records",
-}
+# The output tables, in schema `identity`, one per IdentityResolution field and named after it
+# (declared for dbt in dbt_project/models/_python__sources.yml).
+SCHEMA = "identity"
+OUTPUT_TABLES = ("clusters", "links", "oversized_clusters", "shared_identifiers", "linked_records")
 
 
 def read_identity_inputs(
@@ -43,7 +39,7 @@ def read_identity_inputs(
 
 
 def read_previous_resolution(
-    con: duckdb.DuckDBPyConnection, schema: str = "intermediate"
+    con: duckdb.DuckDBPyConnection, schema: str = SCHEMA
 ) -> PreviousResolution | None:
     """The anchors and the linkage `write_resolution` left in `schema`; None before the first."""
     written = {
@@ -52,14 +48,14 @@ def read_previous_resolution(
             "select table_name from information_schema.tables where table_schema = ?", [schema]
         ).fetchall()
     }
-    if OUTPUT_TABLES["clusters"] not in written:
+    if "clusters" not in written:
         return None
-    tables = {field: f"{schema}.{table}" for field, table in OUTPUT_TABLES.items()}
+    tables = {table: f"{schema}.{table}" for table in OUTPUT_TABLES}
     anchors = con.sql(
         f"select record_id from {tables['clusters']} where is_anchor order by record_id"
     ).to_arrow_table()["record_id"]
     linkage = None
-    if set(OUTPUT_TABLES.values()) <= written:
+    if set(OUTPUT_TABLES) <= written:
         linkage = PreviousLinkage(
             fingerprints=con.sql(f"select * from {tables['linked_records']}").to_arrow_table(),
             edges=con.sql(
@@ -71,19 +67,19 @@ def read_previous_resolution(
 
 
 def write_resolution(
-    con: duckdb.DuckDBPyConnection, resolution: IdentityResolution, schema: str = "intermediate"
+    con: duckdb.DuckDBPyConnection, resolution: IdentityResolution, schema: str = SCHEMA
 ) -> dict[str, str]:
     """Replace the output tables in `schema` in one transaction; returns field -> table name."""
     written = {}
     con.execute(f"create schema if not exists {schema}")
     con.execute("begin transaction")
     try:
-        for field, table in OUTPUT_TABLES.items():
-            view = f"identity_output_{field}"
-            con.register(view, getattr(resolution, field))
+        for table in OUTPUT_TABLES:
+            view = f"identity_output_{table}"
+            con.register(view, getattr(resolution, table))
             con.execute(f"create or replace table {schema}.{table} as select * from {view}")
             con.unregister(view)
-            written[field] = f"{schema}.{table}"
+            written[table] = f"{schema}.{table}"
         con.execute("commit")
     except Exception:
         con.execute("rollback")

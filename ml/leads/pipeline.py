@@ -1,6 +1,6 @@
 """Lead scoring: the probability that an open lead converts within lead_conversion_days.
 
-Trained on every lead whose window had passed by as_of (ml_lead_features.is_converted_in_window
+Trained on every lead whose window had passed by as_of (lead_features.is_converted_in_window
 known), from what was known when it was created: channel, campaign, weekday and hour, the CRM's
 custom attributes and the person's earlier activity. Time-based validation
 (ml.pipeline.classifier_validation.validate_over_time): fitted on the earliest 75% of those

@@ -4,7 +4,7 @@ Each model lives in its own package with its pipeline beside it (ml.segments, ml
 ml.churn, ml.clv, ml.offers: `<model>/pipeline.py` trains an artifact from the feature marts
 and scores with it). This package holds what they have in common, without Dagster:
 
-  frames        the point-in-time feature marts (marts.ml_*, built by dbt) as pandas frames
+  frames        the point-in-time feature marts (features.*, built by dbt) as pandas frames
   artifacts     versioned model artifacts (joblib + metadata.json + plots)
   classifier    the propensity classifier of leads and churn; classifier_validation its
                 time-based validation and metrics

@@ -16,10 +16,10 @@ from ml.pipeline.frames import FEATURE_SCHEMA
 
 # (feature mart, the day each row's event happened): none may fall after the scoring cutoff
 EVENT_DAYS = {
-    "ml_customer_orders": "ordered_date",
-    "ml_customer_product_events": "cast(occurred_at as date)",
-    "ml_lead_features": "cast(created_at as date)",
-    "ml_offer_campaigns": "cast(started_at as date)",
+    "customer_orders": "ordered_date",
+    "customer_product_events": "cast(occurred_at as date)",
+    "lead_features": "cast(created_at as date)",
+    "offer_campaigns": "cast(started_at as date)",
 }
 # features counting days since an event: negative means an event after the row's cutoff
 DAYS_SINCE = (
@@ -54,7 +54,7 @@ def leakage_findings(con: duckdb.DuckDBPyConnection) -> list[str]:
     schema = FEATURE_SCHEMA
     findings = []
     as_of = con.execute(
-        f"select cutoff_date from {schema}.ml_feature_cutoffs where cutoff_name = 'scoring'"
+        f"select cutoff_date from {schema}.feature_cutoffs where cutoff_name = 'scoring'"
     ).fetchone()[0]
     for table, day in EVENT_DAYS.items():
         late = con.execute(
@@ -63,31 +63,31 @@ def leakage_findings(con: duckdb.DuckDBPyConnection) -> list[str]:
         if late:
             findings.append(f"{table}: {late} rows dated after as_of {as_of}")
     open_windows = con.execute(
-        f"select count(*) from {schema}.ml_customer_labels "
+        f"select count(*) from {schema}.customer_labels "
         "where cutoff_date + horizon_days * interval 1 day > ?",
         [as_of],
     ).fetchone()[0]
     if open_windows:
-        findings.append(f"ml_customer_labels: {open_windows} label windows end after as_of")
+        findings.append(f"customer_labels: {open_windows} label windows end after as_of")
     for column in DAYS_SINCE:
         negative = con.execute(
-            f"select count(*) from {schema}.ml_customer_features where {column} < 0"
+            f"select count(*) from {schema}.customer_features where {column} < 0"
         ).fetchone()[0]
         if negative:
-            findings.append(f"ml_customer_features.{column}: {negative} rows count a later event")
+            findings.append(f"customer_features.{column}: {negative} rows count a later event")
     mismatched = con.execute(
         f"""
         with recomputed as (
             select features.cutoff_name, features.customer_id,
                    count(orders.order_id) as orders, max(orders.ordered_date) as last_order_date
-            from {schema}.ml_customer_features as features
-            left join {schema}.ml_customer_orders as orders
+            from {schema}.customer_features as features
+            left join {schema}.customer_orders as orders
                 on orders.customer_id = features.customer_id
                 and orders.ordered_date <= features.cutoff_date
             group by all
         )
         select count(*)
-        from {schema}.ml_customer_features as features
+        from {schema}.customer_features as features
         join recomputed using (cutoff_name, customer_id)
         where features.orders <> recomputed.orders
             or features.last_order_date is distinct from recomputed.last_order_date
@@ -95,7 +95,7 @@ def leakage_findings(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchone()[0]
     if mismatched:
         findings.append(
-            f"ml_customer_features: {mismatched} rows whose orders or last order date differ "
+            f"customer_features: {mismatched} rows whose orders or last order date differ "
             "from the sales up to their cutoff"
         )
     return findings

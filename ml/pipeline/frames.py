@@ -1,4 +1,4 @@
-"""The point-in-time feature marts (dbt_project/models/marts/ml_features), read as pandas frames.
+"""The point-in-time feature marts (dbt_project/models/features), read as pandas frames.
 
 Every frame holds only events on or before the scoring cutoff (as_of); the training frames are
 taken at earlier cutoffs with labels from the window after them, all built by dbt.
@@ -14,15 +14,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-FEATURE_SCHEMA = "marts"
+FEATURE_SCHEMA = "features"
 FEATURE_TABLES = (
-    "ml_feature_cutoffs",
-    "ml_customer_features",
-    "ml_customer_labels",
-    "ml_customer_orders",
-    "ml_customer_product_events",
-    "ml_offer_campaigns",
-    "ml_lead_features",
+    "feature_cutoffs",
+    "customer_features",
+    "customer_labels",
+    "customer_orders",
+    "customer_product_events",
+    "offer_campaigns",
+    "lead_features",
 )
 
 
@@ -69,7 +69,7 @@ def read_feature_frames(con: duckdb.DuckDBPyConnection) -> FeatureFrames:
     if missing:
         raise RuntimeError(
             f"feature marts {', '.join(missing)} are missing from schema {FEATURE_SCHEMA}: "
-            "build them first (dbt build --select path:models/marts/ml_features)"
+            "build them first (dbt build --select path:models/features)"
         )
 
     def read(table: str, order: str) -> pd.DataFrame:
@@ -81,20 +81,20 @@ def read_feature_frames(con: duckdb.DuckDBPyConnection) -> FeatureFrames:
             pd.Timestamp(row.cutoff_date).date(),
             None if pd.isna(row.horizon_days) else int(row.horizon_days),
         )
-        for row in read("ml_feature_cutoffs", "cutoff_name").itertuples()
+        for row in read("feature_cutoffs", "cutoff_name").itertuples()
     }
     if "scoring" not in cutoffs:
-        raise RuntimeError(f"{FEATURE_SCHEMA}.ml_feature_cutoffs has no scoring cutoff")
+        raise RuntimeError(f"{FEATURE_SCHEMA}.feature_cutoffs has no scoring cutoff")
     return FeatureFrames(
         cutoffs=cutoffs,
-        customer_features=read("ml_customer_features", "cutoff_name, customer_id"),
-        customer_labels=read("ml_customer_labels", "cutoff_name, customer_id"),
-        orders=read("ml_customer_orders", "ordered_at, order_id"),
+        customer_features=read("customer_features", "cutoff_name, customer_id"),
+        customer_labels=read("customer_labels", "cutoff_name, customer_id"),
+        orders=read("customer_orders", "ordered_at, order_id"),
         product_events=read(
-            "ml_customer_product_events", "occurred_at, customer_id, event_type, product_id"
+            "customer_product_events", "occurred_at, customer_id, event_type, product_id"
         ),
-        campaigns=read("ml_offer_campaigns", "started_at, campaign_id"),
-        leads=read("ml_lead_features", "created_at, lead_id"),
+        campaigns=read("offer_campaigns", "started_at, campaign_id"),
+        leads=read("lead_features", "created_at, lead_id"),
     )
 
 

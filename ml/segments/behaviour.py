@@ -1,6 +1,6 @@
 """Behaviour features: what a customer does, as rates and shares a clustering can compare.
 
-`behaviour_features` turns a customer's counts as of the cutoff (ml_customer_features), sales
+`behaviour_features` turns a customer's counts as of the cutoff (customer_features), sales
 and order lines into rates and shares: orders, sessions per month of known history; items per
 order; product views per session and add-to-carts per view; average order value; and the
 shares of orders in UK gift seasons (1-24 December, the week before Valentine's Day and
@@ -90,7 +90,7 @@ def behaviour_features(
 ) -> pd.DataFrame:
     """BEHAVIOUR_FEATURES per customer (the rows of `customers`, indexed by customer_id).
 
-    customers: customer_360-style counts as of the cutoff (ml_customer_features): orders,
+    customers: customer_360-style counts as of the cutoff (customer_features): orders,
         revenue, orders_with_coupon, store_orders, app_orders, sessions, product_views,
         add_to_carts, days_since_first_seen, days_since_last_order.
     orders: one row per sale (customer_id, ordered_at), for the gift-season share.

@@ -21,7 +21,7 @@ from ml.segments.rfm import score_rfm
 # The artifact's folder and training asset ml/<NAME>_model (asset keys are public: it stays).
 NAME = "segmentation"
 MIN_CUSTOMERS = 20  # quintiles and clusters of fewer buyers describe individuals, not segments
-# Per-customer counts as of the cutoff (ml_customer_features) that behaviour_features
+# Per-customer counts as of the cutoff (customer_features) that behaviour_features
 # turns into rates and shares; sources a business lacks give constant columns, set aside.
 CUSTOMER_COUNTS = (
     "orders",

@@ -1,4 +1,4 @@
-"""Which warehouse texts are analysed, and the shape of `intermediate.text_insights`.
+"""Which warehouse texts are analysed, and the shape of `text.insights`.
 
 TEXT_SOURCES names, for each staging table with customer text, its key and text columns; the
 query built from them gives one row per record whose text is not empty, with a hash of the text.
@@ -48,8 +48,8 @@ TEXT_SOURCES = (
     ),
 )  # fmt: skip
 
-# Columns of intermediate.text_insights: (name, DuckDB type). The dbt source YAML
-# (models/intermediate/text/_text__sources.yml) documents the same columns; a test keeps them in
+# Columns of text.insights: (name, DuckDB type). The dbt source YAML
+# (models/_python__sources.yml) documents the same columns; a test keeps them in
 # step.
 TEXT_INSIGHTS_COLUMNS = (
     ("source", "varchar"),

@@ -20,7 +20,8 @@ from ml.text.records import (
     text_records_query,
 )
 
-SCHEMA, TABLE = "intermediate", "text_insights"
+# Declared for dbt in dbt_project/models/_python__sources.yml.
+SCHEMA, TABLE = "text", "insights"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class TextInsightsUpdate:
 
 
 def update_text_insights(con: duckdb.DuckDBPyConnection) -> TextInsightsUpdate:
-    """Rebuild `intermediate.text_insights` from the staging text tables that exist."""
+    """Rebuild `text.insights` from the staging text tables that exist."""
     tables = {
         f"{schema}.{name}"
         for schema, name in con.execute(

@@ -39,6 +39,7 @@ def add_command(commands) -> None:
 
 def erase_command(args: argparse.Namespace) -> int:
     """Resolve, suppress, erase at the source and everywhere else, rebuild, then verify."""
+    from ml.moved_tables import move_tables_of_older_warehouses
     from orchestration.runs import one_run_at_a_time
     from privacy import erase
     from privacy import postgres as privacy_postgres
@@ -77,6 +78,8 @@ def erase_command(args: argparse.Namespace) -> int:
                 privacy_postgres.scan_postgres(con, traces)
         return print_traces(traces)
     with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
+        with duckdb.connect(str(warehouse)) as con:
+            move_tables_of_older_warehouses(con)  # erasure reads identity.clusters
         with duckdb.connect(str(warehouse), read_only=True) as con:
             try:
                 resolution = resolve(con, requested)

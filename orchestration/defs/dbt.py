@@ -1,4 +1,5 @@
-"""The dbt project (staging → intermediate → marts) as Dagster assets; dbt tests become checks."""
+"""The dbt project (staging → intermediate → marts, and the ML features) as Dagster assets, in four
+steps; dbt tests become checks."""
 
 import json
 from collections.abc import Iterator

@@ -9,11 +9,14 @@ from dagster_duckdb import DuckDBResource
 from ml.identity.resolve import LINKAGE_MODEL_NAME, resolve_identities, train_identity_linkage
 from ml.identity.warehouse import (
     OUTPUT_TABLES,
+    SCHEMA,
     read_identity_inputs,
     read_previous_resolution,
     write_resolution,
 )
+from ml.moved_tables import move_tables_of_older_warehouses
 from ml.pipeline.artifacts import ModelArtifact
+from orchestration.dbt_translation import source_descriptions
 from orchestration.metadata import rounded_metadata
 from orchestration.model_assets import training_asset
 from orchestration.planning import ON_CADENCE, ON_CODE_CHANGE, REBUILDS_TAG
@@ -44,33 +47,9 @@ identity_linkage_model = training_asset(
 )
 LINKAGE_MODEL = identity_linkage_model.key
 
-CLUSTERS = dg.AssetKey(["intermediate", OUTPUT_TABLES["clusters"]])
+CLUSTERS = dg.AssetKey([SCHEMA, "clusters"])
 
-DESCRIPTIONS = {
-    "clusters": (
-        "Every identity record (intermediate.int_identity__records) with its stable customer_id "
-        "(null when it identifies nobody), the rule and confidence of its strongest link into its "
-        "cluster, and the cluster's size. Deterministic links on shared identifiers, Splink "
-        "probabilistic links on names, birth dates and addresses, connected components, "
-        "over-merge guards (ml/identity)."
-    ),
-    "links": (
-        "Every link identity resolution considered: the two records, rule, confidence, and "
-        "whether a guard dropped it (name_conflict, cluster_size)."
-    ),
-    "oversized_clusters": (
-        "Clusters that held more profile records than one person plausibly has, and what the "
-        "size guard did about them (split along their weakest links, or kept whole)."
-    ),
-    "shared_identifiers": (
-        "Emails and phone numbers found used by several people (a family address, a shop's "
-        "phone), and whether they were split by person or ignored."
-    ),
-    "linked_records": (
-        "The records the probabilistic model linked, each with a digest of the model and of its "
-        "compared values: the next run scores only records whose digest is new."
-    ),
-}
+DESCRIPTIONS = source_descriptions(SCHEMA)
 
 # A run tag: identity_resolution re-links every record instead of only the new and changed ones
 # (the weekly schedule, `binesh run --full-identity` and `--full`). Ids stay as they were.
@@ -81,15 +60,15 @@ FULL_RESOLUTION_TAGS = {IDENTITY_RESOLUTION_TAG: "full"}
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            key=["intermediate", table],
+            key=[SCHEMA, table],
             deps=[*INPUTS, LINKAGE_MODEL],
-            group_name="intermediate",
+            group_name=SCHEMA,
             kinds={"python", "duckdb"},
-            description=DESCRIPTIONS[field],
+            description=DESCRIPTIONS[table],
             code_version=IDENTITY_CODE_VERSION,
-            metadata={"dagster/table_name": f"intermediate.{table}"},
+            metadata={"dagster/table_name": f"{SCHEMA}.{table}"},
         )
-        for field, table in OUTPUT_TABLES.items()
+        for table in OUTPUT_TABLES
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -97,7 +76,7 @@ FULL_RESOLUTION_TAGS = {IDENTITY_RESOLUTION_TAG: "full"}
             asset=CLUSTERS,
             description=(
                 "No customer holds more profile records than one person plausibly has after the "
-                "over-merge guards (warns; see intermediate.identity_oversized_clusters)."
+                "over-merge guards (warns; see identity.oversized_clusters)."
             ),
         )
     ],
@@ -111,6 +90,8 @@ def identity_resolution(
 ):
     full = context.run.tags.get(IDENTITY_RESOLUTION_TAG) == "full"
     with warehouse.get_connection() as con:
+        for change in move_tables_of_older_warehouses(con):
+            context.log.info(change)
         records, identifiers = read_identity_inputs(con)
         previous = read_previous_resolution(con)
         if previous is not None and full:
@@ -125,18 +106,15 @@ def identity_resolution(
     context.log.info(f"identity resolution: {summary}")
     if summary["oversized_clusters"]:
         context.log.warning(
-            f"{summary['oversized_clusters']} oversized clusters: see "
-            "intermediate.identity_oversized_clusters"
+            f"{summary['oversized_clusters']} oversized clusters: see identity.oversized_clusters"
         )
     links_per_rule = summary.pop("links_per_rule")
-    for field, table in OUTPUT_TABLES.items():
-        metadata = {"dagster/row_count": getattr(resolution, field).num_rows}
-        if field == "clusters":
+    for table in OUTPUT_TABLES:
+        metadata = {"dagster/row_count": getattr(resolution, table).num_rows}
+        if table == "clusters":
             metadata |= summary | {f"links_{rule}": n for rule, n in links_per_rule.items()}
             metadata["linkage_model_version"] = identity_linkage_model.version
-        yield dg.MaterializeResult(
-            asset_key=["intermediate", table], metadata=rounded_metadata(metadata)
-        )
+        yield dg.MaterializeResult(asset_key=[SCHEMA, table], metadata=rounded_metadata(metadata))
     yield dg.AssetCheckResult(
         check_name="no_oversized_customers",
         asset_key=CLUSTERS,

@@ -2,7 +2,7 @@
 then score with that artifact into the ml.* tables. Wiring only: each model's training and
 scoring is in ml/<model>/pipeline.py, publishing and the checks' verdicts in ml/pipeline/.
 
-    marts.ml_* (dbt, as of a cutoff) ─► ml/<model>_model (artifact) ─► ml/<table> ─► customer_360
+    features.* (dbt, as of a cutoff) ─► ml/<model>_model (artifact) ─► ml/<table> ─► customer_360
 
 Model artifacts are stored by the `model_store` IO manager under <warehouse dir>/models/; a
 scoring asset receives the artifact its training asset produced as its input.
@@ -22,7 +22,7 @@ from orchestration.model_assets import ModelStore, scoring_asset, training_asset
 
 
 @dg.asset_check(
-    asset=dg.AssetKey([FEATURE_SCHEMA, "ml_customer_features"]),
+    asset=dg.AssetKey([FEATURE_SCHEMA, "customer_features"]),
     name="features_are_point_in_time",
     blocking=True,
     description=(

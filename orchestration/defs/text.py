@@ -1,12 +1,14 @@
 """Text analytics: sentiment, themes and requested features of reviews, survey comments and
-support tickets (ml/text), written to `intermediate.text_insights` for the dbt marts."""
+support tickets (ml/text), written to `text.insights` for the dbt marts."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from ml.moved_tables import move_tables_of_older_warehouses
 from ml.text.analysis import ANALYSIS_VERSION
 from ml.text.records import TEXT_SOURCES
 from ml.text.warehouse import SCHEMA, TABLE, update_text_insights
+from orchestration.dbt_translation import source_descriptions
 from orchestration.metadata import rounded_metadata
 from orchestration.project import code_version, python_files
 from orchestration.resources import WAREHOUSE_POOL
@@ -14,21 +16,20 @@ from orchestration.resources import WAREHOUSE_POOL
 
 @dg.asset(
     key=[SCHEMA, TABLE],
-    group_name="intermediate",
+    group_name=SCHEMA,
     kinds={"python", "duckdb"},
     pool=WAREHOUSE_POOL,
     deps=[["staging", source.relation.split(".")[1]] for source in TEXT_SOURCES],
-    description=(
-        "Sentiment (VADER compound score and label), themes (yake keyphrases mapped to "
-        "readable themes) and requested features of every review, survey comment and support "
-        "ticket with text: one row per source record (source, source_table, source_key). "
-        "Texts already analysed by the same rules in an earlier run are reused."
-    ),
+    description=source_descriptions(SCHEMA)[TABLE],
     metadata={"dagster/table_name": f"{SCHEMA}.{TABLE}"},
     code_version=code_version(python_files("ml/text")),
 )
-def text_insights(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def text_insights(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
+        for change in move_tables_of_older_warehouses(con):
+            context.log.info(change)
         update = update_text_insights(con)
     seconds = update.analysis_seconds
     return dg.MaterializeResult(

@@ -2,7 +2,7 @@
 
     from targets.postgres.sync import sync_raw_to_postgres
     rows = sync_raw_to_postgres(Path("data/warehouse.duckdb"))  # BINESH_PG_* say where
-    # {"raw.crm__contacts": 4980, ..., "audit.load_log": 3650, "intermediate.text_insights": 812}
+    # {"raw.crm__contacts": 4980, ..., "audit.load_log": 3650, "text.insights": 812}
 
 What is copied, each table into the schema of the same name in PostgreSQL:
 

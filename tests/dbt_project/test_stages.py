@@ -10,9 +10,9 @@ from orchestration.project import dbt_project
 
 STAGE_TAGS = [stage.removeprefix("tag:") for stage in STAGES]
 # The stage from which a Python step's tables (dbt sources outside raw), by schema, can be read:
-# identity resolution's and text analysis's (intermediate) after before_identity, the models'
-# scores (ml) after features.
-SOURCE_READABLE_FROM = {"intermediate": "after_identity", "ml": "after_ml"}
+# identity resolution's and text analysis's after before_identity, the models' scores after
+# features.
+SOURCE_READABLE_FROM = {"identity": "after_identity", "text": "after_identity", "ml": "after_ml"}
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,9 @@ pytestmark = pytest.mark.integration
 
 # The ml tables too, row for row: training and scoring use fixed seeds, and two clean builds of
 # the same landing zone give identical ml.* tables (model versions included; checked).
-COMPARED_SCHEMAS = ("raw", "staging", "intermediate", "marts", "ml", "snapshots")
+COMPARED_SCHEMAS = (
+    "raw", "staging", "intermediate", "identity", "text", "marts", "features", "ml", "snapshots"
+)
 # The loader's own audit rows (the other audit tables are per run, or dbt's test failures).
 COMPARED_AUDIT_TABLES = ("audit.quarantine", "audit.set_aside_values")
 
@@ -55,7 +57,7 @@ WALL_CLOCK_COLUMNS = {
     "_loaded_at",  # raw and staging: when the loader loaded the row's file
     "loaded_at",  # int_journeys__touchpoints: its rows' _loaded_at (the incremental watermark)
     "events_loaded_at",  # int_web__sessions: the same for a session's events
-    "analysed_at",  # intermediate.text_insights: when the text of the row was analysed
+    "analysed_at",  # text.insights: when the text of the row was analysed
     "quarantined_at",  # audit.quarantine: when the row was quarantined
     "set_aside_at",  # audit.set_aside_values: when the value was set aside
     # snapshots.customer_status_snapshot (strategy: check): the time of the snapshot run, and
@@ -63,7 +65,7 @@ WALL_CLOCK_COLUMNS = {
     "dbt_updated_at",
     "dbt_valid_from",
     "dbt_scd_id",
-    # intermediate.identity_linked_records: a digest of the trained Splink model (and of the
+    # identity.linked_records: a digest of the trained Splink model (and of the
     # record), and the model's settings carry Splink's random linker_uid, new on every training
     "link_fingerprint",
 }

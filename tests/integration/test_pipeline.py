@@ -238,7 +238,7 @@ ML_TABLES = (
 def test_the_ml_tables_carry_as_of_and_model_version_and_sane_scores(env, built):
     with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
         latest_day = con.execute(
-            "select max(ordered_date) from marts.ml_customer_orders"
+            "select max(ordered_date) from features.customer_orders"
         ).fetchone()
         for table in ML_TABLES:
             assert f"ml.{table}" in built, table
@@ -248,7 +248,7 @@ def test_the_ml_tables_carry_as_of_and_model_version_and_sane_scores(env, built)
                 f"select count(*) from ml.{table} where as_of is null or model_version is null"
             ).fetchone()[0]
             assert unversioned == 0, table
-        buyers = con.execute("select count(distinct customer_id) from marts.ml_customer_orders")
+        buyers = con.execute("select count(distinct customer_id) from features.customer_orders")
         buyers = buyers.fetchone()[0]
         clv = con.execute(
             "select count(*), count(distinct customer_id), min(p_alive), max(p_alive), "
@@ -366,7 +366,7 @@ def test_identity_linked_with_the_saved_model_scores_as_a_full_resolution(env, b
     warehouse = tmp_path / "warehouse.duckdb"  # a copy, to write the full resolution into
     shutil.copy(env["BINESH_WAREHOUSE"], warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        nightly = evaluate_identity(con, truth, "intermediate.identity_clusters")
+        nightly = evaluate_identity(con, truth, "identity.clusters")
         full = resolve_identities(*read_identity_inputs(con))
         con.register("full_clusters", full.clusters)
         con.execute("create table intermediate.full_resolution as select * from full_clusters")
@@ -417,7 +417,7 @@ def test_thirty_incremental_nights_of_identity_score_as_a_full_resolution(env, b
         for night in nights:
             before = dict(
                 con.execute(
-                    "select record_id, customer_id from nightly.identity_clusters "
+                    "select record_id, customer_id from nightly.clusters "
                     "where customer_id is not null"
                 ).fetchall()
             )
@@ -443,7 +443,7 @@ def test_thirty_incremental_nights_of_identity_score_as_a_full_resolution(env, b
                     after[record_id] in merged_into[after[record_id]]
                     and len(merged_into[after[record_id]]) > 1
                 ), f"night {night}: {record_id} moved from {customer_id} to {after[record_id]}"
-        incremental = evaluate_identity(con, truth, "nightly.identity_clusters")
+        incremental = evaluate_identity(con, truth, "nightly.clusters")
         full = resolve_identities(records, identifiers)
         con.register("full_clusters", full.clusters)
         con.execute("create table nightly.full_resolution as select * from full_clusters")

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+MODEL_SCHEMAS = ("staging", "intermediate", "marts", "features")
 NUMERIC_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE", "FLOAT")
 TIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
 OK_STATUSES = {"success", "pass", "warn"}
@@ -137,7 +137,7 @@ def pg_rows(pg, sql: str) -> list[tuple]:
 def test_the_sync_copies_every_raw_table_row_for_row(duck, pg_dsn, synced):
     for table in LANDING_TABLES:
         assert f"raw.{table.qualified_name}" in synced, table.qualified_name
-    assert {"audit.load_log", "audit.quarantine", "intermediate.identity_clusters"} <= set(synced)
+    assert {"audit.load_log", "audit.quarantine", "identity.clusters"} <= set(synced)
     with session(pg_dsn) as pg:
         for name, rows in synced.items():
             schema, table = name.split(".")

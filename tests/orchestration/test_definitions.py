@@ -17,11 +17,11 @@ STAGING_MODELS = [f"stg_{table.qualified_name}" for table in LANDING_TABLES]
 IDENTITY_KEYS = {
     "intermediate/int_identity__records",
     "intermediate/int_identity__identifiers",
-    "intermediate/identity_clusters",
-    "intermediate/identity_links",
-    "intermediate/identity_oversized_clusters",
-    "intermediate/identity_shared_identifiers",
-    "intermediate/identity_linked_records",
+    "identity/clusters",
+    "identity/links",
+    "identity/oversized_clusters",
+    "identity/shared_identifiers",
+    "identity/linked_records",
     "ml/identity_linkage_model",
     "marts/customer_identity_map",
     "marts/dim_customers",
@@ -56,7 +56,7 @@ JOURNEYS_KEYS = {
 
 # Text analytics (orchestration/defs/text.py), the customer 360 profile and the insight marts.
 CUSTOMER_360_KEYS = {
-    "intermediate/text_insights",
+    "text/insights",
     "intermediate/int_text__insights",
     *(
         f"intermediate/int_customer_360__{part}"
@@ -96,13 +96,13 @@ INSIGHT_REPORT_KEYS = {"reports/insight_report"}
 
 # ML (orchestration/defs/ml.py): point-in-time feature marts, trained models, ml.* tables.
 ML_FEATURE_MODELS = (
-    "ml_feature_cutoffs",
-    "ml_customer_features",
-    "ml_customer_labels",
-    "ml_customer_orders",
-    "ml_customer_product_events",
-    "ml_offer_campaigns",
-    "ml_lead_features",
+    "feature_cutoffs",
+    "customer_features",
+    "customer_labels",
+    "customer_orders",
+    "customer_product_events",
+    "offer_campaigns",
+    "lead_features",
 )
 ML_MODELS = ("segmentation", "lead_scoring", "churn", "clv", "next_best_offer")
 ML_TABLES = (
@@ -113,12 +113,12 @@ ML_TABLES = (
     "next_best_offers",
 )
 ML_KEYS = {
-    *(f"marts/{model}" for model in ML_FEATURE_MODELS),
+    *(f"features/{model}" for model in ML_FEATURE_MODELS),
     *(f"ml/{model}_model" for model in ML_MODELS),
     *(f"ml/{table}" for table in ML_TABLES),
 }
 ML_CHECKS = {
-    "marts/ml_customer_features:features_are_point_in_time",
+    "features/customer_features:features_are_point_in_time",
     *(f"ml/{model}_model:beats_baseline" for model in ML_MODELS if model != "segmentation"),
     *(f"ml/{table}:score_distribution_stable" for table in ML_TABLES),
 }
@@ -277,7 +277,7 @@ def test_dbt_tests_are_asset_checks_on_every_staging_model(defs):
 
 def test_identity_resolution_runs_between_its_dbt_inputs_and_the_marts(defs):
     graph = defs.resolve_asset_graph()
-    clusters = dg.AssetKey(["intermediate", "identity_clusters"])
+    clusters = dg.AssetKey(["identity", "clusters"])
     inputs = {
         dg.AssetKey(["intermediate", "int_identity__records"]),
         dg.AssetKey(["intermediate", "int_identity__identifiers"]),
@@ -300,7 +300,7 @@ def test_a_weekly_full_identity_re_resolution_rebuilds_what_reads_identity_but_n
     graph = defs.resolve_asset_graph()
     rebuilt = job.asset_layer.executable_asset_keys
     for key in (
-        "intermediate/identity_clusters",
+        "identity/clusters",
         "marts/customer_identity_map",
         "marts/customer_360",
     ):
@@ -340,7 +340,7 @@ def test_every_built_asset_has_a_code_version_so_new_code_rebuilds_it(defs):
 
 def test_text_insights_read_staging_and_feed_the_marts(defs):
     graph = defs.resolve_asset_graph()
-    text_insights = dg.AssetKey(["intermediate", "text_insights"])
+    text_insights = dg.AssetKey(["text", "insights"])
     assert graph.get(text_insights).parent_keys == {
         dg.AssetKey(["staging", "stg_feedback__reviews"]),
         dg.AssetKey(["staging", "stg_surveys__responses"]),
@@ -349,12 +349,12 @@ def test_text_insights_read_staging_and_feed_the_marts(defs):
     assert (
         text_insights in graph.get(dg.AssetKey(["intermediate", "int_text__insights"])).parent_keys
     )
-    assert graph.get(text_insights).group_name == "intermediate"
+    assert graph.get(text_insights).group_name == "text"
 
 
 def test_ml_runs_between_its_feature_marts_and_customer_360(defs):
     graph = defs.resolve_asset_graph()
-    features = dg.AssetKey(["marts", "ml_customer_features"])
+    features = dg.AssetKey(["features", "customer_features"])
     customer_360 = dg.AssetKey(["marts", "customer_360"])
     for table in ("customer_segments", "churn_predictions", "clv_predictions", "next_best_offers"):
         assert dg.AssetKey(["ml", table]) in graph.get(customer_360).parent_keys

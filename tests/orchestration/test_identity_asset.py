@@ -50,13 +50,13 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
     }
     assert set(materialized) == {
         "ml/identity_linkage_model",
-        "intermediate/identity_clusters",
-        "intermediate/identity_links",
-        "intermediate/identity_oversized_clusters",
-        "intermediate/identity_shared_identifiers",
-        "intermediate/identity_linked_records",
+        "identity/clusters",
+        "identity/links",
+        "identity/oversized_clusters",
+        "identity/shared_identifiers",
+        "identity/linked_records",
     }
-    clusters = materialized["intermediate/identity_clusters"]
+    clusters = materialized["identity/clusters"]
     assert clusters["resolution"].value == "full"  # nothing resolved before
     assert clusters["dagster/row_count"].value == 4
     assert clusters["customers"].value == 1
@@ -70,8 +70,7 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
     assert check.check_name == "no_oversized_customers" and check.passed
     with duckdb.connect(str(warehouse), read_only=True) as con:
         [(customer_id,)] = con.execute(
-            "select distinct customer_id from intermediate.identity_clusters "
-            "where customer_id is not null"
+            "select distinct customer_id from identity.clusters where customer_id is not null"
         ).fetchall()
 
     # the next runs start from this one: incremental, unless a full re-resolution is asked for
@@ -91,11 +90,10 @@ def test_identity_asset_writes_its_tables_and_reports_what_it_did(tmp_path):
         [clusters] = [
             event.materialization.metadata
             for event in rerun.get_asset_materialization_events()
-            if event.asset_key.to_user_string() == "intermediate/identity_clusters"
+            if event.asset_key.to_user_string() == "identity/clusters"
         ]
         assert clusters["resolution"].value == resolution
         with duckdb.connect(str(warehouse), read_only=True) as con:
             assert con.execute(
-                "select distinct customer_id from intermediate.identity_clusters "
-                "where customer_id is not null"
+                "select distinct customer_id from identity.clusters where customer_id is not null"
             ).fetchall() == [(customer_id,)]

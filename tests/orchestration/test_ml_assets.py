@@ -96,9 +96,9 @@ def test_the_leakage_check_catches_a_feature_that_counts_a_later_sale(warehouse,
     shutil.copy(warehouse, leaky)
     with duckdb.connect(str(leaky)) as con:
         con.execute(
-            "update marts.ml_customer_features set orders = orders + 1 "
+            "update features.customer_features set orders = orders + 1 "
             "where cutoff_name = 'churn_training' and customer_id in "
-            "(select customer_id from marts.ml_customer_labels where not is_churned limit 5)"
+            "(select customer_id from features.customer_labels where not is_churned limit 5)"
         )
         findings = leakage_findings(con)
     assert findings and "differ from the sales up to their cutoff" in findings[0]

@@ -10,9 +10,7 @@ from dagster_duckdb import DuckDBResource
 from ml.text.records import TEXT_INSIGHTS_COLUMNS
 from orchestration.defs.text import text_insights
 
-SOURCES_YAML = (
-    Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate/text/_text__sources.yml"
-)
+SOURCES_YAML = Path(__file__).resolve().parents[2] / "dbt_project/models/_python__sources.yml"
 
 
 def make_staging(warehouse: Path, with_tickets: bool = True) -> None:
@@ -61,10 +59,10 @@ def test_text_insights_are_written_with_counts_and_reused_on_the_next_run(tmp_pa
     assert metadata["requested_features"] == 1
     assert sum(metadata["sentiment_distribution"].values()) == 4
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        columns = [row[0] for row in con.execute("describe intermediate.text_insights").fetchall()]
+        columns = [row[0] for row in con.execute("describe text.insights").fetchall()]
         rows = con.execute(
             "select source_key, source_customer_key, sentiment_label, primary_theme, "
-            "requested_feature from intermediate.text_insights order by source_key"
+            "requested_feature from text.insights order by source_key"
         ).fetchall()
     assert columns == [name for name, _type in TEXT_INSIGHTS_COLUMNS]
     assert rows == [
@@ -87,7 +85,8 @@ def test_a_missing_staging_table_is_skipped_not_an_error(tmp_path):
 
 
 def test_the_dbt_source_documents_every_column_the_asset_writes():
-    [source] = yaml.safe_load(SOURCES_YAML.read_text())["sources"]
-    [table] = [t for t in source["tables"] if t["name"] == "text_insights"]
-    assert source["schema"] == "intermediate"
+    sources = yaml.safe_load(SOURCES_YAML.read_text())["sources"]
+    [source] = [source for source in sources if source["name"] == "text"]
+    [table] = [t for t in source["tables"] if t["name"] == "insights"]
+    assert source["schema"] == "text"
     assert [c["name"] for c in table["columns"]] == [n for n, _type in TEXT_INSIGHTS_COLUMNS]

@@ -40,7 +40,7 @@ def copy_of(warehouse: str, *, empty=(), absent=()) -> Iterator[duckdb.DuckDBPyC
     graded by a hash of their id, every third customer at high risk."""
     with duckdb.connect() as con:
         con.execute(f"attach {quote_literal(warehouse)} as pipeline (read_only)")
-        for table in [*INPUTS, "marts.ml_lead_features"]:
+        for table in [*INPUTS, "features.lead_features"]:
             if table not in absent:
                 keep = "false" if table in empty else "true"
                 con.execute(f"create schema if not exists {table.split('.')[0]}")
@@ -62,7 +62,7 @@ def copy_of(warehouse: str, *, empty=(), absent=()) -> Iterator[duckdb.DuckDBPyC
                         when probability >= 0.25 then 'C' else 'D' end as grade,
                     current_date as as_of, 'test' as model_version
                 from (select *, hash(lead_id) % 1000 / 1000 as probability
-                      from marts.ml_lead_features)
+                      from features.lead_features)
                 """
             )
         yield con

@@ -13,7 +13,7 @@ from reports.bi_snapshot import DATABASE_FILE, PARQUET_LINK, publish_bi_snapshot
 from tests.tools import duckdb_14_python
 
 # The public marts of the warehouse below, as the asset reads them from dbt's manifest;
-# marts.ml_customer_features is not one of them (an ML input, no contract).
+# features.customer_features is not one of them (an ML input, no contract).
 MARTS = ["dim_customers", "kpi_daily"]
 
 
@@ -21,7 +21,7 @@ MARTS = ["dim_customers", "kpi_daily"]
 def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
     """A warehouse with a table of each kind the snapshot must carry or leave out."""
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    for schema in ("raw", "marts", "ml", "audit"):
+    for schema in ("raw", "marts", "features", "ml", "audit"):
         con.execute(f"create schema {schema}")
     con.execute("create table raw.ecommerce__orders as select range as order_id from range(5)")
     con.execute(
@@ -30,7 +30,7 @@ def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
     )
     con.execute("create table marts.dim_customers as select 'c1' as customer_id, 'a@b.c' as email")
     con.execute(
-        "create table marts.ml_customer_features as select 'c1' as customer_id, 3 as orders"
+        "create table features.customer_features as select 'c1' as customer_id, 3 as orders"
     )
     con.execute("create table ml.churn_predictions as select 'c1' as customer_id, 0.2 as churn")
     con.execute("create table audit.load_log as select 'orders/1.csv' as source_file")

@@ -100,7 +100,7 @@ def test_a_missing_warehouse_is_named(tmp_path):
 
 def test_python_outputs_are_the_dbt_sources_outside_raw():
     tables = dbt_python_output_tables()
-    assert ("intermediate", "identity_clusters") in tables
+    assert ("identity", "clusters") in tables
     assert all(schema != "raw" for schema, _ in tables)
 
 

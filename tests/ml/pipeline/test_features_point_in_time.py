@@ -103,7 +103,7 @@ def test_changing_data_after_the_cutoff_changes_no_feature(business, tmp_path):
         tmp_path / "target",
         "run",
         "--select",
-        "path:models/marts/ml_features",
+        "path:models/features",
         "--vars",
         as_of,
     )
@@ -115,17 +115,17 @@ def test_changing_data_after_the_cutoff_changes_no_feature(business, tmp_path):
             con.execute(statement, {"day_after": CUTOFF + timedelta(days=1)})
     # rebuild everything the features read from raw (identity resolution's tables stay)
     dbt(env, tmp_path / "target", "run", "--full-refresh", "--select",
-        "+path:models/marts/ml_features", "--vars", as_of)  # fmt: skip
+        "+path:models/features", "--vars", as_of)  # fmt: skip
     after = feature_rows(str(warehouse))
     for table in FEATURE_TABLES:
         assert same_rows(before[table], after[table]), f"{table} changed with later data"
 
     # the changes are real: at the default cutoff (the latest data) the features see them
-    dbt(env, tmp_path / "target", "run", "--select", "path:models/marts/ml_features")
+    dbt(env, tmp_path / "target", "run", "--select", "path:models/features")
     latest = feature_rows(str(warehouse))
     original = feature_rows(business["BINESH_WAREHOUSE"])
-    assert not same_rows(latest["ml_customer_orders"], original["ml_customer_orders"])
-    assert not same_rows(latest["ml_customer_features"], original["ml_customer_features"])
+    assert not same_rows(latest["customer_orders"], original["customer_orders"])
+    assert not same_rows(latest["customer_features"], original["customer_features"])
 
 
 def test_a_business_with_only_orders_gets_segments_churn_and_clv(business, tmp_path):

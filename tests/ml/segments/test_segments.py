@@ -118,7 +118,7 @@ def test_quintile_scores_ignore_row_order_and_refuse_gaps():
 
 
 # A simulated business's warehouse-shaped inputs per person, straight from its landing files:
-# ml_customer_features' counts, the sales, and the order lines, each joined to its person
+# customer_features' counts, the sales, and the order lines, each joined to its person
 # through the ground truth's identity map (this tests the segmentation, not identity
 # resolution, which has its own evaluation; noise-free, so the files parse without the loader).
 LANDING_SQL = """

@@ -1,11 +1,11 @@
 {#
-    The text insights the Python asset wrote (intermediate.text_insights), for the marts to read.
+    The text insights the Python asset wrote (text.insights), for the marts to read.
     When the table does not exist (dbt run on its own, e.g. the PostgreSQL build in CI, where
     no Python step writes it), an empty relation of the same shape is returned instead, so the
     marts still build, with null sentiment and themes.
 #}
--- depends_on: {{ source('intermediate', 'text_insights') }}
-{% set text_insights_table = source('intermediate', 'text_insights') %}
+-- depends_on: {{ source('text', 'insights') }}
+{% set text_insights_table = source('text', 'insights') %}
 {% set has_text_insights = execute and load_relation(text_insights_table) is not none %}
 
 with

@@ -10,7 +10,7 @@
     segment (RFM named segment), churn_probability, clv (expected value over the CLV horizon)
     and next_best_offer (the category of the best offer); null for a customer a model does not
     cover (those without a purchase). The ML features read this profile's inputs
-    (marts/ml_features), never this model, so there is no cycle.
+    (features), never this model, so there is no cycle.
 #}
 {%- set loyalty_lapsed_days = var('loyalty_lapsed_days', 180) -%}
 {%- set loyalty_vip_orders = var('loyalty_vip_orders', 5) -%}

@@ -2,7 +2,7 @@ with
 
 clusters as (
 
-    select * from {{ source('intermediate', 'identity_clusters') }}
+    select * from {{ source('identity', 'clusters') }}
 
 ),
 

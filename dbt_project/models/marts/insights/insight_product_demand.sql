@@ -5,7 +5,7 @@
       names and categories; with the share of searching sessions that went on to buy;
     - support: tickets per product category (tickets about products missing from the catalogue
       fall in category "not in catalogue");
-    - feedback: requested features and product gaps customers wrote (intermediate.text_insights).
+    - feedback: requested features and product gaps customers wrote (text.insights).
     demand_index = demand_share / sales_share, both within the signal: the subject's share of its
     searches (tickets) against its matching products' share of the units those subjects' products
     sold; above 1 the subject is asked about more than it sells. gap_type: not_offered

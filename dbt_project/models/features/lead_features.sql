@@ -26,7 +26,7 @@ cutoffs as (
         max(case when cutoff_name = 'scoring' then cutoff_date end) as as_of_date,
         max(case when cutoff_name = 'lead_training' then cutoff_date end) as training_cutoff_date,
         max(case when cutoff_name = 'lead_training' then horizon_days end) as window_days
-    from {{ ref('ml_feature_cutoffs') }}
+    from {{ ref('feature_cutoffs') }}
 
 ),
 

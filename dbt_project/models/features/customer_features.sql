@@ -1,6 +1,6 @@
 {#
     Point-in-time customer features for the ML models: one row per customer and cutoff
-    (ml_feature_cutoffs: scoring, churn_training, churn_backtest) for every customer seen on or
+    (feature_cutoffs: scoring, churn_training, churn_backtest) for every customer seen on or
     before the cutoff (a sale or any interaction). Every count and date uses only events on or before
     cutoff_date, so adding or changing later data changes no row.
 
@@ -17,7 +17,7 @@ with
 
 cutoffs as (
 
-    select * from {{ ref('ml_feature_cutoffs') }}
+    select * from {{ ref('feature_cutoffs') }}
     where cutoff_name in ('scoring', 'churn_training', 'churn_backtest')
 
 ),

@@ -1,14 +1,14 @@
 {#
-    Churn labels at the churn_training and churn_backtest cutoffs (ml_feature_cutoffs): for
+    Churn labels at the churn_training and churn_backtest cutoffs (feature_cutoffs): for
     every customer with a sale on or before the cutoff, their sales in the horizon that follows
     it, (cutoff_date, cutoff_date + horizon_days], which ends on or before as_of_date. A customer
-    with no sale in it has churned. Their features are ml_customer_features at the same cutoff.
+    with no sale in it has churned. Their features are customer_features at the same cutoff.
 #}
 with
 
 cutoffs as (
 
-    select * from {{ ref('ml_feature_cutoffs') }}
+    select * from {{ ref('feature_cutoffs') }}
     where cutoff_name in ('churn_training', 'churn_backtest')
 
 ),

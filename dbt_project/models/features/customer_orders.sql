@@ -7,7 +7,7 @@ with
 
 cutoffs as (
 
-    select * from {{ ref('ml_feature_cutoffs') }}
+    select * from {{ ref('feature_cutoffs') }}
     where cutoff_name = 'scoring'
 
 ),
