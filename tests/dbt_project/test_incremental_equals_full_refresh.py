@@ -1,21 +1,16 @@
 """The nightly build equals a full rebuild of the same landing zone, table for table.
 
-A small simulation is built with `binesh run`, then a second delivery lands and is built with
-`binesh run` again, so the incremental models (staging events and messages, sessions,
-touchpoints) take their incremental path and every other model is rebuilt from what changed:
-  - append_days() adds days, whose files carry late-arriving events (dated before the first
-    build's last day);
-  - re-delivered files drop rows and change values of others, keys kept: a web events file
-    (page_url; it also drops every event of a device that visited on other days), a CRM
-    contacts file (last name, email), an ecommerce orders file (amount) and an email messages
-    file (rows dropped only);
-  - an orders file is emptied to its header (the documented way to retract a file's rows);
-  - a web events file is deleted from the landing zone (its rows are retracted).
-A copy of that warehouse is then rebuilt with `dbt run --full-refresh` of the whole dbt project:
-raw data and the tables Python writes (identity, text insights, ML scores) are the same in both,
-only dbt differs. Every table of the marts schema (public marts and ML feature marts) and every
-dbt model of the other schemas, incremental ones included, must come out identical, row for row.
-The A/B p-values computed in SQL are checked against scipy on the same counts.
+A small simulation is built with `binesh run`, then the second delivery of second_delivery.py
+lands (appended days with late-arriving events; re-delivered files with rows dropped and values
+changed; a file emptied to its header; a file deleted) and is built with `binesh run` again, so
+the incremental models (staging events and messages, sessions, touchpoints) take their
+incremental path and every other model is rebuilt from what changed. A copy of that warehouse is
+then rebuilt with `dbt run --full-refresh` of the whole dbt project: raw data and the tables
+Python writes (identity, text insights, ML scores) are the same in both, only dbt differs. Every
+table of the marts schema and every dbt model of the other schemas (the ML features included),
+incremental ones too, must come out identical, row for row; the re-delivered,
+emptied and deleted files' rows must be replaced or gone. The A/B p-values computed in SQL are
+checked against scipy on the same counts.
 """
 
 from __future__ import annotations
@@ -26,16 +21,22 @@ import math
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from scipy.stats import norm
 
-from sources.simulator import append_days, simulate
+from sources.simulator import simulate
+from tests.dbt_project.second_delivery import (
+    CONTACTS,
+    FIRST_DAYS,
+    REMOVED,
+    START_DATE,
+    WEB_EVENTS,
+    deliver_second_batch,
+)
 from tests.tools import binesh, binesh_env
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
-START_DATE, FIRST_DAYS, APPENDED_DAYS = date(2025, 3, 1), 20, 4
 # The public contract (docs: warehouse contract): the marts BI tools, tests and users query.
 PUBLIC_MARTS = {
     "dim_customers",
@@ -70,11 +70,6 @@ INCREMENTAL_MODELS = {
     "intermediate.int_journeys__touchpoints",
 }
 
-# The second delivery's changes to files the first build loaded.
-WEB_EVENTS = f"web/events/{START_DATE}.parquet"  # re-delivered: rows dropped, page_url changed
-CONTACTS = f"crm/contacts/{START_DATE}.csv"  # re-delivered: rows dropped, name/email changed
-REMOVED = f"web/events/{START_DATE + timedelta(days=9)}.parquet"  # deleted from the landing zone
-
 
 def run(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> str:
     done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
@@ -91,133 +86,6 @@ def same_value(left, right) -> bool:
     if isinstance(left, float) and isinstance(right, float):
         return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
     return left == right
-
-
-def redeliver_without_first_rows(path: Path, rows: int = 25) -> None:
-    """A corrected export of an already loaded file: the same path, some rows gone."""
-    lines = path.read_text().splitlines(keepends=True)
-    assert len(lines) > rows
-    path.write_text("".join(lines[rows:]))
-
-
-def redeliver_parquet(
-    path: Path, drop: int, change: dict[str, str], count: int, drop_device: str | None = None
-) -> dict:
-    """Re-deliver a web events parquet file without its first `drop` rows nor any row of
-    `drop_device` (an anonymous_id), and with the `change` columns of the next `count` rows
-    rewritten (value + suffix); the keys (first column) dropped and the new values of the
-    changed rows by key."""
-    records = pq.read_table(path).to_pylist()
-    schema = pq.read_schema(path)
-    key = schema.names[0]
-    dropped = [
-        record
-        for index, record in enumerate(records)
-        if index < drop or record["anonymous_id"] == drop_device
-    ]
-    kept = [record for record in records if record not in dropped]
-    assert len(kept) > count
-    for record in kept[:count]:
-        for column, suffix in change.items():
-            record[column] = f"{record[column] or ''}{suffix}"
-    pq.write_table(pa.Table.from_pylist(kept, schema=schema), path)
-    return {
-        "dropped_device": drop_device,
-        "dropped": [record[key] for record in dropped],
-        "changed": {
-            record[key]: {column: record[column] for column in change} for record in kept[:count]
-        },
-    }
-
-
-def returning_device(landing: Path, file: str) -> str:
-    """Of the devices in web events `file` that also visited on other days, the one whose latest
-    other visit is the oldest. Dropping its rows from `file` changes its sessions, though none of
-    its remaining events is newly loaded or (likely) within the late-arrival window."""
-    latest_elsewhere: dict[str, str] = {}
-    for other in (landing / "web" / "events").glob("*.parquet"):
-        if other != landing / file:
-            for device in pq.read_table(other, columns=["anonymous_id"]).column(0).to_pylist():
-                if device is not None:
-                    latest_elsewhere[device] = max(latest_elsewhere.get(device, ""), other.stem)
-    devices = set(pq.read_table(landing / file, columns=["anonymous_id"]).column(0).to_pylist())
-    returning = devices & set(latest_elsewhere)
-    assert returning, f"no device of {file} visited on another day"
-    return min(returning, key=lambda device: (latest_elsewhere[device], device))
-
-
-def redeliver_csv(path: Path, drop: int, change: dict, count: int) -> dict:
-    """The same for a CSV file; `change` maps a column to a function of its old value. Rows
-    changed are well-formed ones (as many fields as the header)."""
-    with path.open(newline="") as handle:
-        header, *records = csv.reader(handle)
-    changed = [record for record in records[drop:] if len(record) == len(header)][:count]
-    assert len(records) > drop and len(changed) == count
-    for record in changed:
-        for column, new_value in change.items():
-            record[header.index(column)] = new_value(record[header.index(column)])
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(records[drop:])
-    return {
-        "dropped": [record[0] for record in records[:drop]],
-        "changed": {
-            record[0]: {column: record[header.index(column)] for column in change}
-            for record in changed
-        },
-    }
-
-
-def empty_to_header(path: Path) -> list[str]:
-    """Retract a CSV file's rows: re-deliver it with its header only. Returns the keys it had."""
-    with path.open(newline="") as handle:
-        header, *records = csv.reader(handle)
-    with path.open("w", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerow(header)
-    return [record[0] for record in records]
-
-
-def deliver_second_batch(landing: Path) -> dict:
-    """What lands after the first build (see the module's docstring); what it changed."""
-    loaded_orders = sorted(
-        (landing / "ecommerce" / "orders").glob("*.csv"),
-        key=lambda path: (-len(path.read_text().splitlines()), path.name),
-    )
-    append_days(landing, days=APPENDED_DAYS)
-    redelivered_orders, emptied_orders = loaded_orders[:2]
-    messages = (landing / "marketing" / "messages").glob("*.jsonl")
-    redeliver_without_first_rows(max(messages, key=lambda path: path.stat().st_size))
-    removed_rows = pq.read_table(landing / REMOVED).num_rows
-    (landing / REMOVED).unlink()
-    return {
-        "web_events": redeliver_parquet(
-            landing / WEB_EVENTS,
-            drop=10,
-            change={"page_url": "?corrected=1"},
-            count=5,
-            drop_device=returning_device(landing, WEB_EVENTS),
-        ),
-        "contacts": redeliver_csv(
-            landing / CONTACTS,
-            drop=3,
-            change={
-                "last_name": lambda name: f"{name}-Corrected",
-                "email": lambda email: f"corrected.{email}" if email else "corrected@example.com",
-            },
-            count=3,
-        ),
-        "orders_file": redelivered_orders.relative_to(landing).as_posix(),
-        "orders": redeliver_csv(
-            redelivered_orders,
-            drop=1,
-            change={"amount": lambda amount: f"{float(amount) + 10.25:.2f}"},
-            count=1,
-        ),
-        "emptied_file": emptied_orders.relative_to(landing).as_posix(),
-        "emptied": empty_to_header(emptied_orders),
-        "removed_rows": removed_rows,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +165,7 @@ def test_every_mart_and_model_is_compared(warehouses):
     a new mart is compared without anyone adding it."""
     marts = tables_in(warehouses["incremental"], "marts")
     assert {f"marts.{name}" for name in PUBLIC_MARTS} <= marts
-    assert any(table.startswith("marts.ml_") for table in marts)
+    assert any(table.startswith("features.") for table in warehouses["dbt_models"])
     incremental = {
         table
         for table, materialized in warehouses["dbt_models"].items()

@@ -12,86 +12,40 @@ One small simulation (300 customers, 45 days) is built twice:
 Then every table of raw, staging, intermediate, marts and ml, the dbt snapshot and the loader's
 audit tables must hold the same rows in both (but for the columns in WALL_CLOCK_COLUMNS), the
 load log the same current files with the same counts, each once, no raw row twice, no Dagster
-run still running, and the BI snapshot must be published whole.
-
-Where a run is: the killed deployment's dagster.yaml adds a logging handler that writes every
-Dagster event of its runs (step starts and asset materializations included, which the CLI does
-not print) to a file the test follows; the run is killed when the event of its kill point is
-written there. A point a run never reaches (it ended by itself first) is reported, and the
-raw-load and dbt kills must have happened.
+run still running, and the BI snapshot must be published whole; the raw-load and dbt kills must
+have happened. How a run is followed and killed: killed_runs.py; what is compared, and how:
+build_comparison.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import signal
-import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
-from tests.tools import BINESH, binesh, binesh_env, group_alive, run_binesh, stop_process_group
+from tests.integration.build_comparison import (
+    COMPARED_AUDIT_TABLES,
+    COMPARED_SCHEMAS,
+    compared_tables,
+    table_differences,
+)
+from tests.integration.killed_runs import (
+    EVENTS_LOG,
+    KillPoint,
+    add_event_log_handler,
+    run_and_kill,
+    run_to_the_end,
+    step_event,
+)
+from tests.tools import binesh, binesh_env, run_binesh
 
 pytestmark = pytest.mark.integration
 
-# The ml tables too, row for row: training and scoring use fixed seeds, and two clean builds of
-# the same landing zone give identical ml.* tables (model versions included; checked).
-COMPARED_SCHEMAS = (
-    "raw", "staging", "intermediate", "identity", "text", "marts", "features", "ml", "snapshots"
-)
-# The loader's own audit rows (the other audit tables are per run, or dbt's test failures).
-COMPARED_AUDIT_TABLES = ("audit.quarantine", "audit.set_aside_values")
-
-# Columns that hold when something ran or a per-run identity, not data: two clean builds of the
-# same landing zone differ in them (found by diffing two clean builds), so they are left out of
-# the comparison; every other column, keys and lineage columns (_source_file, _source_row,
-# _load_id) included, must be equal.
-WALL_CLOCK_COLUMNS = {
-    "_loaded_at",  # raw and staging: when the loader loaded the row's file
-    "loaded_at",  # int_journeys__touchpoints: its rows' _loaded_at (the incremental watermark)
-    "events_loaded_at",  # int_web__sessions: the same for a session's events
-    "analysed_at",  # text.insights: when the text of the row was analysed
-    "quarantined_at",  # audit.quarantine: when the row was quarantined
-    "set_aside_at",  # audit.set_aside_values: when the value was set aside
-    # snapshots.customer_status_snapshot (strategy: check): the time of the snapshot run, and
-    # dbt_scd_id, a hash of the key and that time; dbt_valid_to is compared (null or not)
-    "dbt_updated_at",
-    "dbt_valid_from",
-    "dbt_scd_id",
-    # identity.linked_records: a digest of the trained Splink model (and of the
-    # record), and the model's settings carry Splink's random linker_uid, new on every training
-    "link_fingerprint",
-}
-DOUBLE_DECIMALS = 6  # sums and averages rebuilt from the same rows differ in their last bits
-
-EVENTS_LOG = "dagster-events.log"
-KILLED_RUN_TIMEOUT = 600  # seconds; a killed-to-be run ending by itself takes about 2.5 min
 FINAL_RUN_TIMEOUT = 300  # a run that waits for a pool slot a killed run holds waits forever
-# reports/bi_snapshot.py: the snapshot database being written, before its swap into place
-BI_STAGED_DATABASE = ".binesh_bi.duckdb."
-
-
-@dataclass(frozen=True)
-class KillPoint:
-    """Kill the run `delay` seconds after the Dagster event line `event` matches; with
-    `staged_snapshot`, when the BI snapshot's staged database file appears after it instead."""
-
-    stage: str
-    event: str  # regular expression on a line of EVENTS_LOG
-    delay: float = 0.0
-    staged_snapshot: bool = False
-    required: bool = False
-
-
-def step_event(step: str, event: str, then: str = "") -> str:
-    return rf" - {re.escape(step)} - {event} - {then}"
 
 
 KILL_POINTS = (
@@ -120,156 +74,6 @@ KILL_POINTS = (
         "BI snapshot", step_event("reports__bi_snapshot", "STEP_START"), staged_snapshot=True
     ),
 )
-
-
-@dataclass
-class Kill:
-    point: KillPoint
-    hit: bool
-    output: str  # the run's stdout and stderr
-    run_id: str | None = None  # the Dagster run it killed
-    line: str = ""  # the event line it was killed after
-    group: tuple[str, ...] = ()  # the programs of its process group when killed
-    returncode: int | None = None  # how it ended when not killed
-
-
-def add_event_log_handler(env: dict[str, str], path: Path) -> None:
-    """Every Dagster event of the deployment's runs, DEBUG ones included, one line each to
-    `path` (Dagster's python_logs.dagster_handler_config)."""
-    config_file = Path(env["DAGSTER_HOME"]) / "dagster.yaml"
-    config = yaml.safe_load(config_file.read_text()) or {}
-    config.setdefault("python_logs", {})["dagster_handler_config"] = {
-        "handlers": {
-            "crash_test_events": {
-                "class": "logging.FileHandler",
-                "level": "DEBUG",
-                "filename": str(path),
-            }
-        }
-    }
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-
-
-class Follower:
-    """New whole lines of a file another process appends to."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.offset = path.stat().st_size if path.exists() else 0
-        self.rest = b""
-
-    def lines(self) -> list[str]:
-        if not self.path.exists():
-            return []
-        with self.path.open("rb") as handle:
-            handle.seek(self.offset)
-            chunk = handle.read()
-        self.offset += len(chunk)
-        *whole, self.rest = (self.rest + chunk).split(b"\n")
-        return [line.decode("utf-8", "replace") for line in whole]
-
-
-def group_programs(group: int) -> tuple[str, ...]:
-    """The programs (script names) of a process group's live members: binesh, dbt while a dbt
-    step runs, and the `tail` processes Dagster mirrors step output with. Linux: reads /proc."""
-    programs = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) != group or fields[0] == "Z":
-                continue
-            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        # a console script runs as `python <script>`: name the script
-        names = [Path(arg.decode()).name for arg in argv[:2] if arg]
-        programs.append(names[-1] if names and names[0].startswith("python") else names[0])
-    return tuple(sorted(set(programs)))
-
-
-def kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL to the process group of `process` (started with start_new_session=True), then
-    wait until no member is left."""
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    deadline = time.monotonic() + 30
-    while group_alive(process.pid):
-        assert time.monotonic() < deadline, f"processes of group {process.pid} outlived SIGKILL"
-        time.sleep(0.05)
-
-
-def killed(process: subprocess.Popen, point: KillPoint, line: str, output: Path) -> Kill:
-    programs = group_programs(process.pid)
-    kill_group(process)
-    return Kill(
-        point,
-        hit=True,
-        output=output.read_text(),
-        run_id=line.split(" - ")[1],
-        line=line,
-        group=programs,
-    )
-
-
-def start_run(env: dict[str, str], output: Path) -> subprocess.Popen:
-    """`binesh run` in a process group of its own (to kill it with its dbt), output to a file."""
-    with output.open("w") as out:
-        return subprocess.Popen(
-            [BINESH, "run"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def run_and_kill(env: dict[str, str], events: Path, point: KillPoint, output: Path) -> Kill:
-    """`binesh run`, killed at `point`; or, if it ends by itself first, how it ended."""
-    follower = Follower(events)
-    process = start_run(env, output)
-    bi_directory = Path(env["BINESH_WAREHOUSE"]).parent / "bi"
-    pattern = re.compile(point.event)
-    reached: str | None = None
-    deadline = time.monotonic() + KILLED_RUN_TIMEOUT
-    try:
-        while process.poll() is None:
-            assert time.monotonic() < deadline, (
-                f"binesh run still running after {KILLED_RUN_TIMEOUT} s:\n{output.read_text()}"
-            )
-            lines = follower.lines()
-            if reached is None:
-                for index, line in enumerate(lines):
-                    if pattern.search(line):
-                        reached, lines = line, lines[index + 1 :]
-                        break
-                if reached is not None and not point.staged_snapshot:
-                    time.sleep(point.delay)
-                    return killed(process, point, reached, output)
-            if reached is not None and point.staged_snapshot:
-                if any(
-                    re.search(r" - reports__bi_snapshot - STEP_(SUCCESS|FAILURE) ", line)
-                    for line in lines
-                ):
-                    break  # published (or failed) before its staged file was seen: too late
-                if bi_directory.is_dir() and any(
-                    entry.name.startswith(BI_STAGED_DATABASE) for entry in bi_directory.iterdir()
-                ):
-                    return killed(process, point, reached, output)
-            time.sleep(0.005)
-        process.wait(timeout=KILLED_RUN_TIMEOUT)
-    finally:
-        if process.poll() is None or group_alive(process.pid):
-            stop_process_group(process, grace_seconds=5)
-    return Kill(point, hit=False, output=output.read_text(), returncode=process.returncode)
-
-
-def run_to_the_end(env: dict[str, str], output: Path, timeout: float) -> tuple[int | None, str]:
-    """`binesh run` left alone for up to `timeout` seconds: its exit code (None when it had to
-    be stopped) and output."""
-    process = start_run(env, output)
-    try:
-        returncode = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        returncode = None
-    finally:
-        stop_process_group(process, grace_seconds=5)
-    return returncode, output.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -356,53 +160,6 @@ def test_no_dagster_run_is_left_running(builds):
     assert not [run for run in outcomes if run[1] in ("running", "queued")], outcomes
     killed = sum(kill.hit for kill in builds["kills"])
     assert [outcome for _, outcome in outcomes].count("failed") >= killed, outcomes
-
-
-def compared_tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
-    schemas = ", ".join(f"'{schema}'" for schema in COMPARED_SCHEMAS)
-    return {
-        f"{schema}.{table}"
-        for schema, table in con.execute(
-            f"select schema_name, table_name from duckdb_tables() "
-            f"where database_name = '{database}' and schema_name in ({schemas})"
-        ).fetchall()
-    }
-
-
-def columns_of(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple]:
-    schema, name = table.split(".")
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [database, schema, name],
-    ).fetchall()
-
-
-def table_differences(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """How `table` differs between the attached databases clean and killed, or None."""
-    columns = columns_of(con, "clean", table)
-    if columns != columns_of(con, "killed", table):
-        return f"{table}: columns {columns} != {columns_of(con, 'killed', table)}"
-    selected = ", ".join(
-        f'round("{name}", {DOUBLE_DECIMALS}) as "{name}"' if kind == "DOUBLE" else f'"{name}"'
-        for name, kind in columns
-        if name not in WALL_CLOCK_COLUMNS
-    )
-    differences = []
-    for left, right in (("clean", "killed"), ("killed", "clean")):
-        rows = con.execute(
-            f"select {selected} from {left}.{table} except all "
-            f"select {selected} from {right}.{table}"
-        ).fetchall()
-        if rows:
-            differences.append(f"{len(rows)} rows only in the {left} build, e.g. {rows[:2]}")
-    if not differences:
-        return None
-    counts = [
-        con.execute(f"select count(*) from {database}.{table}").fetchone()[0]
-        for database in ("clean", "killed")
-    ]
-    return f"{table} ({counts[0]} rows clean, {counts[1]} killed): " + "; ".join(differences)
 
 
 @pytest.fixture(scope="module")

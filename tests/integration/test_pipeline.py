@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterInstance
 
 from ml.identity import (
     evaluate_identity,
@@ -26,10 +26,17 @@ from ml.identity import (
 )
 from ml.identity.resolve import train_identity_linkage
 from orchestration import definitions
-from orchestration.defs.automation import build_after_load
-from orchestration.defs.ml import SCORING_ASSETS
-from orchestration.planning import ON_CADENCE, RETRAIN_REASONS_TAG, rebuild_rule, retrain_reason
+from orchestration.planning import RETRAIN_REASONS_TAG, retrain_reason
 from sources.contract import LANDING_TABLES
+from tests.integration.after_load import (
+    DBT_DOCS,
+    GRAPH,
+    LINKAGE_MODEL,
+    SCORING_KEYS,
+    TRAINING_KEYS,
+    build_after_load_request,
+)
+from tests.integration.small_business import build_small_business, snapshot
 from tests.tools import binesh, binesh_env, run_binesh
 
 pytestmark = pytest.mark.integration
@@ -41,24 +48,6 @@ CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "acceptance" / "contract_check
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
     return binesh_env(tmp_path_factory.mktemp("pipeline"))
-
-
-def snapshot(warehouse: str) -> dict[str, int]:
-    with duckdb.connect(warehouse, read_only=True) as con:
-        tables = con.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() where not internal"
-        ).fetchall()
-        return {
-            name: con.execute(f"select count(*) from {name}").fetchone()[0] for (name,) in tables
-        }
-
-
-def build_small_business(env: dict[str, str]) -> dict[str, int]:
-    """Simulate the small business and `binesh run` it; the tables' row counts."""
-    binesh(env, "simulate", "--customers", "300", "--days", "45", "--seed", "7")
-    output = binesh(env, "run")
-    assert "Built the warehouse" in output and "accounting: holds for every file" in output
-    return snapshot(env["BINESH_WAREHOUSE"])
 
 
 @pytest.fixture(scope="module")
@@ -270,38 +259,12 @@ def test_evaluate_ml_reports_every_model(env, built):
     assert -1 <= report["segments"]["ARI clusters vs personas"] <= 1
 
 
-def build_after_load_request(instance: DagsterInstance) -> dg.RunRequest | dg.SkipReason:
-    """What build_after_load asks for after the latest run, a successful load_landing_zone."""
-    [load] = instance.get_runs(limit=1)
-    assert load.job_name == "load_landing_zone"
-    [success] = instance.get_records_for_run(
-        load.run_id, of_type=DagsterEventType.RUN_SUCCESS
-    ).records
-    context = dg.build_run_status_sensor_context(
-        sensor_name="build_after_load",
-        dagster_event=success.event_log_entry.dagster_event,
-        dagster_instance=instance,
-        dagster_run=load,
-        repository_def=definitions.defs.get_repository_def(),
-    )
-    return build_after_load(context)
-
-
 def test_after_a_quiet_load_the_ui_sensor_builds_nothing(env, built):
     """In the UI the nightly schedule runs load_landing_zone; build_after_load then asks for
     what is out of date: after a load with nothing new, nothing."""
     binesh(env, "run")  # the latest run is then a load that found nothing new
     with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         assert isinstance(build_after_load_request(instance), dg.SkipReason)
-
-
-GRAPH = definitions.defs.resolve_asset_graph()
-TRAINING_KEYS = {  # the ML models' and identity's probabilistic model
-    key for key in GRAPH.get_all_asset_keys() if rebuild_rule(GRAPH, key) == ON_CADENCE
-}
-LINKAGE_MODEL = dg.AssetKey(["ml", "identity_linkage_model"])
-SCORING_KEYS = {key for assets in SCORING_ASSETS for key in assets.keys}
-DBT_DOCS = dg.AssetKey(["reports", "dbt_docs"])
 
 
 def test_appended_nights_each_build_on_top_of_the_last(env, built, monkeypatch):

@@ -3,7 +3,7 @@ report test that reads it (the report's rendering and its claims): they only rea
 
 import pytest
 
-from tests.integration.test_pipeline import build_small_business
+from tests.integration.small_business import build_small_business
 from tests.tools import binesh_env
 
 
