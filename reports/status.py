@@ -53,16 +53,9 @@ def warehouse_state(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-LAYER_ORDER = (
-    "raw",
-    "staging",
-    "intermediate",
-    "identity",
-    "text",
-    "marts",
-    "features",
-    "ml",
-    "audit",
+# The warehouse's schemas in data-flow order.
+LAYER_ORDER = tuple(
+    "raw staging intermediate identity text marts snapshots features ml audit".split()
 )
 
 

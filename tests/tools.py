@@ -1,6 +1,6 @@
-"""Programs some tests drive: `binesh` itself on a deployment of the test's own, and, from
-outside the project venv, headless Chromium (Debian's `chromium`) and a DuckDB 1.4 client
-(`make install` makes .venv-bi from requirements-bi.txt).
+"""Programs some tests drive: `binesh` itself on a deployment of the test's own, dbt in-process on
+the project, and, from outside the project venv, headless Chromium (Debian's `chromium`) and a
+DuckDB 1.4 client (`make install` makes .venv-bi from requirements-bi.txt).
 
 A missing program skips the test with the way to get it, except in CI (CI=true), where it fails:
 CI installs both (.ci/run), so a missing one there is a broken setup, not a reason to pass.
@@ -118,6 +118,17 @@ def binesh(env: dict[str, str], *args: str) -> str:
     done = run_binesh(env, *args)
     assert done.returncode == 0, f"binesh {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+def run_dbt(args: list[str], tmp_dir: Path):
+    """dbt in-process on the project, its target and logs under `tmp_dir`; the dbtRunnerResult."""
+    from dbt.cli.main import dbtRunner
+
+    project = str(PROJECT_ROOT / "dbt_project")
+    return dbtRunner().invoke(
+        [*args, "--project-dir", project, "--profiles-dir", project]
+        + ["--target-path", str(tmp_dir / "target"), "--log-path", str(tmp_dir / "logs")]
+    )
 
 
 def require(program: str | Path | None, missing: str) -> str:

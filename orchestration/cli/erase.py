@@ -78,8 +78,9 @@ def erase_command(args: argparse.Namespace) -> int:
                 privacy_postgres.scan_postgres(con, traces)
         return print_traces(traces)
     with one_run_at_a_time(warehouse, say=lambda line: print(line, file=sys.stderr)):
-        with duckdb.connect(str(warehouse)) as con:
-            move_tables_of_older_warehouses(con)  # erasure reads identity.clusters
+        with duckdb.connect(str(warehouse)) as con:  # erasure reads identity.clusters
+            for change in move_tables_of_older_warehouses(con):
+                print(f"Older warehouse layout: {change}")
         with duckdb.connect(str(warehouse), read_only=True) as con:
             try:
                 resolution = resolve(con, requested)

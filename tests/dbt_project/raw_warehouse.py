@@ -1,8 +1,7 @@
-"""The raw warehouse the staging tests build on, and dbt run for them: every raw table created
-from sources.contract exactly as the loader creates it (so the tests follow the contract when it
-changes), holding the hand-written RAW_ROWS below, whose comments say what staging must make of
-each (PHONE_CASES and EMAIL_CASES: delivered values and what they normalise to); run_dbt runs
-the project's dbt with its target and logs in the test's folder.
+"""The raw warehouse the staging tests build on: every raw table created from sources.contract
+exactly as the loader creates it (so the tests follow the contract when it changes), holding the
+hand-written RAW_ROWS below, whose comments say what staging must make of each (PHONE_CASES and
+EMAIL_CASES: delivered values and what they normalise to).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from sources.contract import LANDING_TABLES, LINEAGE_COLUMNS, LandingTable
 
@@ -177,19 +175,3 @@ def raw_columns(table: LandingTable) -> dict[str, str]:
 
 def with_lineage(row: dict[str, Any]) -> dict[str, Any]:
     return {"_load_id": "load-1", "_loaded_at": datetime(2025, 1, 4)} | row
-
-
-def run_dbt(args: list[str], tmp_dir: Path) -> dbtRunnerResult:
-    return dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_dir / "target"),
-            "--log-path",
-            str(tmp_dir / "logs"),
-        ]
-    )

@@ -22,8 +22,8 @@ from tests.dbt_project.raw_warehouse import (
     PHONE_CASES,
     STAGING_DIR,
     create_raw_warehouse,
-    run_dbt,
 )
+from tests.tools import run_dbt
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:

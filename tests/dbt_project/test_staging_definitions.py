@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from sources.contract import LANDING_TABLES, LINEAGE_COLUMNS
-from tests.dbt_project.raw_warehouse import STAGING_DIR, run_dbt
+from tests.dbt_project.raw_warehouse import STAGING_DIR
+from tests.tools import run_dbt
 
 
 def test_parse_needs_no_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import duckdb
 
+from reports.status import LAYER_ORDER
+
 # The ml tables too, row for row: training and scoring use fixed seeds, and two clean builds of
 # the same landing zone give identical ml.* tables (model versions included; checked).
-COMPARED_SCHEMAS = (
-    "raw", "staging", "intermediate", "identity", "text", "marts", "features", "ml", "snapshots"
-)
+COMPARED_SCHEMAS = tuple(schema for schema in LAYER_ORDER if schema != "audit")
 # The loader's own audit rows (the other audit tables are per run, or dbt's test failures).
 COMPARED_AUDIT_TABLES = ("audit.quarantine", "audit.set_aside_values")
 

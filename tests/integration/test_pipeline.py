@@ -17,16 +17,10 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from ml.identity import (
-    evaluate_identity,
-    read_identity_inputs,
-    read_previous_resolution,
-    resolve_identities,
-    write_resolution,
-)
-from ml.identity.resolve import train_identity_linkage
+from ml.identity import evaluate_identity, read_identity_inputs, resolve_identities
 from orchestration import definitions
 from orchestration.planning import RETRAIN_REASONS_TAG, retrain_reason
+from orchestration.project import dbt_project
 from sources.contract import LANDING_TABLES
 from tests.integration.after_load import (
     DBT_DOCS,
@@ -36,6 +30,7 @@ from tests.integration.after_load import (
     TRAINING_KEYS,
     build_after_load_request,
 )
+from tests.integration.identity_nights import resolve_night_by_night
 from tests.integration.small_business import build_small_business, snapshot
 from tests.tools import binesh, binesh_env, run_binesh
 
@@ -192,6 +187,26 @@ def test_the_raw_and_audit_parts_of_the_contract_hold(env, built):
         assert any(line.startswith(f"ok       raw.{table.qualified_name} ") for line in lines)
     assert any(line.startswith("ok       audit.load_log") for line in lines)
     assert "accounting: 0 file(s) where landed <> loaded + quarantined" in lines
+
+
+def test_every_table_is_a_dbt_model_or_a_declared_source(env, built):
+    """A Python step that writes a table for dbt declares it in models/_python__sources.yml;
+    `audit` is the loader's, the checks' and erasure's own bookkeeping."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    declared = {
+        (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "snapshot", "seed")
+    } | {(source["schema"], source["identifier"]) for source in manifest["sources"].values()}
+    with duckdb.connect(env["BINESH_WAREHOUSE"], read_only=True) as con:
+        tables = set(
+            con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where not internal and schema_name <> 'audit'"
+            ).fetchall()
+        )
+    assert {"identity", "text", "ml", "features"} <= {schema for schema, _ in tables}
+    assert tables - declared == set()
 
 
 def test_evaluate_identity_scores_the_map_against_the_truth(env, built):
@@ -351,61 +366,7 @@ def test_thirty_incremental_nights_of_identity_score_as_a_full_resolution(env, b
     shutil.copy(env["BINESH_WAREHOUSE"], warehouse)
     with duckdb.connect(str(warehouse)) as con:
         records, identifiers = read_identity_inputs(con)
-        con.register("records", records)
-        con.execute(
-            "create table arrivals as select record_id, "
-            "row_number() over (order by recorded_at nulls first, record_id) as arrival "
-            "from records"
-        )
-        half = records.num_rows // 2
-        nights = [half + (records.num_rows - half) * night // 30 for night in range(1, 31)]
-
-        def arrived_by(arrival: int):
-            """The records (and their identifiers) that had arrived by then."""
-            seen = con.sql(
-                "select r.* from records r join arrivals a using (record_id) "
-                f"where a.arrival <= {arrival}"
-            ).to_arrow_table()
-            con.register("seen", seen)
-            seen_identifiers = con.sql(
-                "select i.* from identifiers i semi join seen using (record_id)"
-            ).to_arrow_table()
-            return seen.cast(records.schema), seen_identifiers
-
-        con.register("identifiers", identifiers)
-        first = arrived_by(half)
-        model = train_identity_linkage(first[0]).model
-        write_resolution(con, resolve_identities(*first, linkage_model=model), schema="nightly")
-        scored, linkable = 0, 0
-        for night in nights:
-            before = dict(
-                con.execute(
-                    "select record_id, customer_id from nightly.clusters "
-                    "where customer_id is not null"
-                ).fetchall()
-            )
-            previous = read_previous_resolution(con, schema="nightly")
-            resolution = resolve_identities(
-                *arrived_by(night), linkage_model=model, previous=previous
-            )
-            write_resolution(con, resolution, schema="nightly")
-            scored += resolution.linkage.records_scored
-            linkable += resolution.linked_records.num_rows
-            after = dict(
-                zip(
-                    resolution.clusters["record_id"].to_pylist(),
-                    resolution.clusters["customer_id"].to_pylist(),
-                    strict=True,
-                )
-            )
-            merged_into = {}  # each customer now holding records of several earlier ones
-            for record_id, customer_id in before.items():
-                merged_into.setdefault(after[record_id], set()).add(customer_id)
-            for record_id, customer_id in before.items():
-                assert after[record_id] == customer_id or (
-                    after[record_id] in merged_into[after[record_id]]
-                    and len(merged_into[after[record_id]]) > 1
-                ), f"night {night}: {record_id} moved from {customer_id} to {after[record_id]}"
+        scored, linkable = resolve_night_by_night(con, records, identifiers, nights=30)
         incremental = evaluate_identity(con, truth, "nightly.clusters")
         full = resolve_identities(records, identifiers)
         con.register("full_clusters", full.clusters)

@@ -46,4 +46,3 @@ def test_a_table_already_in_its_new_place_is_kept_and_the_old_one_dropped(tmp_pa
     assert not con.execute(
         "select * from duckdb_tables() where schema_name = 'intermediate'"
     ).fetchall()
-

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from ml.identity.evaluation import evaluate_identity
 from ml.identity.resolve import resolve_identities
@@ -17,8 +16,7 @@ from ml.identity.warehouse import read_identity_inputs, write_resolution
 from sources.contract import LANDING_TABLES
 from sources.loader import load_table
 from sources.simulator import simulate
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
+from tests.tools import run_dbt
 
 
 def write_csv(path: Path, header: list[str], rows: list[tuple]) -> Path:
@@ -75,23 +73,9 @@ def test_pairwise_precision_recall_and_f1_by_hand(tmp_path):
     assert "precision 0.5000" in result.format()
 
 
-def run_dbt(args: list[str], tmp_dir: Path) -> None:
-    result = dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_dir / "target"),
-            "--log-path",
-            str(tmp_dir / "logs"),
-            "--indirect-selection",
-            "cautious",  # only tests of the selected models
-            "--quiet",
-        ]
-    )
+def run_dbt_quietly(args: list[str], tmp_dir: Path) -> None:
+    """Only the tests of the selected models."""
+    result = run_dbt([*args, "--indirect-selection", "cautious", "--quiet"], tmp_dir)
     assert result.success, result.exception or [
         r.message for r in result.result if r.status not in ("success", "pass")
     ]
@@ -108,12 +92,12 @@ def simulated(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
             load_table(con, landing, table)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("BINESH_WAREHOUSE", str(warehouse))
-        run_dbt(
+        run_dbt_quietly(
             ["build", "--select", "path:models/staging path:models/intermediate/identity"], root
         )
         with duckdb.connect(str(warehouse)) as con:
             write_resolution(con, resolve_identities(*read_identity_inputs(con)))
-        run_dbt(["build", "--select", "path:models/marts/customers"], root)
+        run_dbt_quietly(["build", "--select", "path:models/marts/customers"], root)
     yield warehouse, landing / "_truth" / "identity.csv"
 
 
