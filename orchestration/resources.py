@@ -3,6 +3,7 @@ tags that keep DuckDB to one writer."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.project import dbt_project
+from targets.memory_budget import DBT_MEMORY_LIMIT_VARIABLE, duckdb_config, duckdb_memory_limit
 
 WAREHOUSE_POOL = "duckdb_writer"  # DuckDB takes one writing process per file
 # Runs carrying this tag queue behind each other (dagster.yaml: tag_concurrency_limits), so the
@@ -46,8 +48,13 @@ class Warehouse(DuckDBResource):
 
 
 def build_resources() -> dict[str, object]:
+    # dbt's DuckDB takes the budget's share too (profiles.yml reads it; dbt runs with this
+    # process's environment)
+    os.environ[DBT_MEMORY_LIMIT_VARIABLE] = duckdb_memory_limit()
     return {
-        "warehouse": Warehouse(database=dg.EnvVar("BINESH_WAREHOUSE")),
+        "warehouse": Warehouse(
+            database=dg.EnvVar("BINESH_WAREHOUSE"), connection_config=duckdb_config()
+        ),
         "landing": LandingZone(path=dg.EnvVar("BINESH_LANDING_DIR")),
         # dbt from the same environment as Dagster, whether or not that environment is activated
         "dbt": DbtCliResource(

@@ -31,6 +31,7 @@ from splink import DuckDBAPI, Linker
 from ml.identity.normalise import normalise_link_columns, populated_columns
 from ml.identity.threshold import ThresholdChoice, choose_threshold, log2_odds, probability_sql
 from ml.identity.training import LinkageSettings, trained_linker
+from targets import memory_budget
 
 EDGE_SCHEMA = pa.schema(
     [
@@ -137,7 +138,7 @@ def _profiles(
     """An in-memory DuckDB holding table `profiles` (the records' comparison columns,
     normalised) with Splink quiet, and the columns the records populate, or None when too few
     carry both names to train a model on."""
-    con = duckdb.connect()
+    con = memory_budget.connect()
     con.execute("set enable_progress_bar = false")
     try:
         con.register("input_records", records)

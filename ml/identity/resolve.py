@@ -25,7 +25,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -47,6 +46,7 @@ from ml.identity.probabilistic import (
 )
 from ml.identity.training import LinkageSettings
 from ml.pipeline.artifacts import ModelArtifact, not_enough_data, skipped
+from targets import memory_budget
 
 RECORD_COLUMNS = (
     "record_id",
@@ -130,7 +130,7 @@ def resolve_identities(
     saved from an earlier run) when it fits the records, else from a model trained on them;
     with the `previous` resolution, ids are kept and only new and changed records are scored."""
     settings = settings or ResolutionSettings()
-    con = duckdb.connect()
+    con = memory_budget.connect()
     con.execute("set enable_progress_bar = false")
     try:
         con.register("input_records", records)

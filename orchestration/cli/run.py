@@ -26,6 +26,7 @@ from reports.locations import (
     logs_directory,
     quality_report_directory,
 )
+from targets.memory_budget import BUDGET_VARIABLE, memory_budget, out_of_memory_hint
 
 # Step events at INFO; Dagster's DEBUG event stream is in the UI for whoever needs it.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -61,6 +62,12 @@ def configure(run: argparse.ArgumentParser) -> None:
         help="re-link every identity record, not only new and changed ones (customer ids stay "
         "as they were), and rebuild what reads identity; the weekly_identity_re_resolution "
         "schedule does this every Sunday",
+    )
+    run.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="the memory the build may use, e.g. 8GB or 40%% (default: BINESH_MEMORY_LIMIT, "
+        "else half of the machine); DuckDB spills to disk past its share",
     )
     run.add_argument(
         "--verbose",
@@ -103,6 +110,9 @@ def ml_cutoff_run_config(args: argparse.Namespace) -> dict:
 
 def run_command(args: argparse.Namespace) -> int:
     landing, warehouse = resolve_locations(args)
+    if args.memory_limit:
+        os.environ[BUDGET_VARIABLE] = args.memory_limit
+    memory_budget()  # a budget that cannot be read or is too small stops here, with why
     if not landing.is_dir():
         raise FileNotFoundError(
             f"landing zone {landing} does not exist; create it with `binesh simulate --out "
@@ -201,6 +211,13 @@ def build_warehouse(args: argparse.Namespace, landing: Path, warehouse: Path) ->
                 "fix the cause the log shows, then `binesh run` (it redoes only what did not "
                 "finish)"
             )
+            errors = [
+                event.step_failure_data.error.to_string()
+                for event in result.get_step_failure_events()
+                if event.step_failure_data.error
+            ]
+            if hint := next(filter(None, map(out_of_memory_hint, errors)), None):
+                happened += f": {hint}"
         print(
             f"\nbinesh run: {happened}. Log: {log} (Dagster run {result.run_id}, also in the "
             f"UI: make ui). Next: {next_step}.",
