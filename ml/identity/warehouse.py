@@ -69,7 +69,7 @@ def read_previous_resolution(
 def write_resolution(
     con: duckdb.DuckDBPyConnection, resolution: IdentityResolution, schema: str = SCHEMA
 ) -> dict[str, str]:
-    """Replace the output tables in `schema` in one transaction; returns field -> table name."""
+    """Replace the output tables in `schema` in one transaction; returns table -> schema.table."""
     written = {}
     con.execute(f"create schema if not exists {schema}")
     con.execute("begin transaction")

@@ -89,11 +89,11 @@ def test_every_insight_mart_has_rows(con):
 def test_text_sentiment_agrees_with_review_ratings_in_the_warehouse(con):
     by_rating = con.execute(
         "select case when reviews.rating <= 2 then 1 when reviews.rating = 3 then 2 else 3 end, "
-        "avg(text_insights.sentiment_score) "
+        "avg(insights.sentiment_score) "
         "from text.insights "
         "inner join staging.stg_feedback__reviews as reviews "
-        "on text_insights.source_table = 'reviews' "
-        "and text_insights.source_key = reviews.review_id "
+        "on insights.source_table = 'reviews' "
+        "and insights.source_key = reviews.review_id "
         "group by 1 order by 1"
     ).fetchall()
     means = [mean for _group, mean in by_rating]
