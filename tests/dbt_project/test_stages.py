@@ -65,3 +65,11 @@ def test_python_tables_are_read_only_after_their_step(manifest):
                 assert STAGE_TAGS.index(stage_of(node)) >= STAGE_TAGS.index(readable_from), (
                     f"{node['name']} ({stage_of(node)}) reads {python_sources[parent]['name']}"
                 )
+
+
+def test_the_python_steps_tables_are_declared_in_one_sources_file(manifest):
+    python_sources = [s for s in manifest["sources"].values() if s["schema"] != "raw"]
+    assert {source["schema"] for source in python_sources} == set(SOURCE_READABLE_FROM)
+    assert {source["original_file_path"] for source in python_sources} == {
+        "models/_python__sources.yml"
+    }
