@@ -7,6 +7,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from targets.memory_budget import export_dbt_memory_limit
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING_DIR = PROJECT_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
@@ -14,6 +16,9 @@ DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
 # The manifest is prepared ahead of time (`make manifest`, or the CLI before it loads the
 # definitions); under `dagster dev`, prepare_if_dev() re-parses so model edits show up.
 dbt_project = DbtProject(project_dir=PROJECT_ROOT / "dbt_project")
+# The profile renders the memory budget's share, so it is set before any parse: dbt keeps a parse
+# only for the profile it was made with, and would otherwise parse anew in every dbt step.
+export_dbt_memory_limit()
 dbt_project.prepare_if_dev()
 
 

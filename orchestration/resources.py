@@ -3,7 +3,6 @@ tags that keep DuckDB to one writer."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.project import dbt_project
-from targets.memory_budget import DBT_MEMORY_LIMIT_VARIABLE, duckdb_config, duckdb_memory_limit
+from targets.memory_budget import duckdb_config
 
 WAREHOUSE_POOL = "duckdb_writer"  # DuckDB takes one writing process per file
 # Runs carrying this tag queue behind each other (dagster.yaml: tag_concurrency_limits), so the
@@ -48,9 +47,6 @@ class Warehouse(DuckDBResource):
 
 
 def build_resources() -> dict[str, object]:
-    # dbt's DuckDB takes the budget's share too (profiles.yml reads it; dbt runs with this
-    # process's environment)
-    os.environ[DBT_MEMORY_LIMIT_VARIABLE] = duckdb_memory_limit()
     return {
         "warehouse": Warehouse(
             database=dg.EnvVar("BINESH_WAREHOUSE"), connection_config=duckdb_config()

@@ -67,6 +67,12 @@ def duckdb_memory_limit(budget: int | None = None) -> str:
     return f"{int(budget * DUCKDB_SHARE) // 2**20}MiB"
 
 
+def export_dbt_memory_limit() -> None:
+    """Give dbt's DuckDB its share: profiles.yml reads DBT_MEMORY_LIMIT_VARIABLE, and dbt runs
+    with this process's environment."""
+    os.environ[DBT_MEMORY_LIMIT_VARIABLE] = duckdb_memory_limit()
+
+
 def duckdb_config(temp_directory: Path | str | None = None) -> dict[str, str]:
     """The settings every connection of a build opens with; `temp_directory` is where DuckDB
     spills past its limit (a file database's default is `<file>.tmp` beside it)."""

@@ -26,7 +26,12 @@ from reports.locations import (
     logs_directory,
     quality_report_directory,
 )
-from targets.memory_budget import BUDGET_VARIABLE, memory_budget, out_of_memory_hint
+from targets.memory_budget import (
+    BUDGET_VARIABLE,
+    DBT_MEMORY_LIMIT_VARIABLE,
+    memory_budget,
+    out_of_memory_hint,
+)
 
 # Step events at INFO; Dagster's DEBUG event stream is in the UI for whoever needs it.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -362,19 +367,20 @@ def prepare_dbt_manifest() -> None:
     """The dbt assets are defined from dbt's manifest, so it must exist, and be newer than every
     model, macro and YAML file, before they load (`make manifest` does the same).
 
-    It is also re-parsed for another warehouse file than the last parse's: dbt keeps its parse
-    (target/partial_parse.msgpack) only for the profile it was made with, and the profile names
-    the warehouse file, so every dbt step of a run would otherwise parse the project anew."""
+    It is also re-parsed for another warehouse file or memory limit than the last parse's: dbt
+    keeps its parse (target/partial_parse.msgpack) only for the profile it was made with, and the
+    profile names both, so every dbt step of a run would otherwise parse the project anew."""
     from orchestration.project import dbt_code_files, dbt_project
 
     manifest = dbt_project.manifest_path
     parsed_for = manifest.with_name("parsed_for_warehouse.txt")
-    warehouse = os.environ["BINESH_WAREHOUSE"]
+    # what profiles.yml renders: the warehouse file and DuckDB's memory limit
+    profile = f"{os.environ['BINESH_WAREHOUSE']}\n{os.environ[DBT_MEMORY_LIMIT_VARIABLE]}"
     if (
         not manifest.exists()
         or manifest.stat().st_mtime < max(path.stat().st_mtime for path in dbt_code_files())
         or not parsed_for.exists()
-        or parsed_for.read_text() != warehouse
+        or parsed_for.read_text() != profile
     ):
         dbt_project.preparer.prepare(dbt_project)
-        parsed_for.write_text(warehouse)
+        parsed_for.write_text(profile)

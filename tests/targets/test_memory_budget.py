@@ -17,6 +17,7 @@ from targets.memory_budget import (
     DUCKDB_SHARE,
     BudgetError,
     connect,
+    export_dbt_memory_limit,
     machine_memory,
     memory_budget,
     out_of_memory_hint,
@@ -59,6 +60,7 @@ def test_connections_of_a_build_take_duckdbs_share_of_the_budget(monkeypatch, tm
     with connect() as con:  # identity's in-memory databases
         assert memory_limit_of(con) == "3.0 GiB"
     config = build_resources()["warehouse"].connection_config  # every Python step's
+    export_dbt_memory_limit()  # what orchestration.project does before dbt parses
     assert os.environ[DBT_MEMORY_LIMIT_VARIABLE] == "3072MiB"  # dbt's, from profiles.yml
     with Warehouse(
         database=str(tmp_path / "w.duckdb"), connection_config=config
