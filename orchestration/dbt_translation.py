@@ -2,6 +2,7 @@
 check described in words; the keys of every model; the descriptions of the tables Python steps
 write for dbt; and a dbt invocation's clean-up."""
 
+import functools
 import json
 import re
 import shutil
@@ -107,9 +108,15 @@ class BineshDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = BineshDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+@functools.cache
+def dbt_manifest() -> dict[str, Any]:
+    """dbt's manifest, read once per process (the definitions read it from several modules)."""
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
 def dbt_model_keys() -> list[dg.AssetKey]:
     """The asset key of every model and snapshot of the project, whichever dbt step builds it."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = dbt_manifest()
     return sorted(
         (
             TRANSLATOR.get_asset_key(node)
@@ -124,7 +131,7 @@ def source_descriptions(schema: str) -> dict[str, str]:
     """table -> description of each table of `schema` declared as a dbt source: the tables a
     Python step writes for dbt (models/_python__sources.yml) are described once, there, and
     that text is both the dbt docs' and the Dagster asset's."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = dbt_manifest()
     return {
         source["name"]: source["description"]
         for source in manifest["sources"].values()
