@@ -136,9 +136,8 @@ def training_asset(
     def trained_model(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         reasons = json.loads(context.run.tags.get(RETRAIN_REASONS_TAG, "{}"))
         reason = reasons.get(context.asset_key.to_user_string())
-        with warehouse.get_connection() as con:
-            inputs = read(con)
-        artifact = train(inputs)
+        with warehouse.get_connection() as con:  # open while training: frames read on use
+            artifact = train(read(con))
         artifact.metadata |= {
             "retrain_reason": reason or "requested (a full build, or launched by hand)",
             "retrain_every_days": retrain_every_days(),

@@ -7,6 +7,7 @@ taken at earlier cutoffs with labels from the window after them, all built by db
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -33,15 +34,49 @@ class Cutoff:
     horizon_days: int | None
 
 
-@dataclass(frozen=True)
 class FeatureFrames:
-    cutoffs: dict[str, Cutoff]
-    customer_features: pd.DataFrame  # cutoff_name, cutoff_date, customer_id, features...
-    customer_labels: pd.DataFrame  # cutoff_name, customer_id, is_churned, ...
-    orders: pd.DataFrame  # order_id, customer_id, ordered_at, amount, ...
-    product_events: pd.DataFrame  # customer_id, occurred_at, event_type, product_id, ...
-    campaigns: pd.DataFrame  # campaign_id, offer, coupon_code, is_running, ...
-    leads: pd.DataFrame  # lead_id, created_at, attributes..., is_converted_in_window, is_open
+    """The feature marts as pandas frames, each read from the warehouse when a model first asks
+    for it: a model reads only what it uses (at a million customers the product events alone are
+    tens of millions of rows), and while `con` is open."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, cutoffs: dict[str, Cutoff]):
+        self._con = con
+        self.cutoffs = cutoffs
+
+    def _read(self, table: str, order: str) -> pd.DataFrame:
+        return self._con.execute(f"select * from {FEATURE_SCHEMA}.{table} order by {order}").df()
+
+    @functools.cached_property
+    def customer_features(self) -> pd.DataFrame:
+        """cutoff_name, cutoff_date, customer_id, features..."""
+        return self._read("customer_features", "cutoff_name, customer_id")
+
+    @functools.cached_property
+    def customer_labels(self) -> pd.DataFrame:
+        """cutoff_name, customer_id, is_churned, ..."""
+        return self._read("customer_labels", "cutoff_name, customer_id")
+
+    @functools.cached_property
+    def orders(self) -> pd.DataFrame:
+        """order_id, customer_id, ordered_at, amount, ..."""
+        return self._read("customer_orders", "ordered_at, order_id")
+
+    @functools.cached_property
+    def product_events(self) -> pd.DataFrame:
+        """customer_id, occurred_at, event_type, product_id, ..."""
+        return self._read(
+            "customer_product_events", "occurred_at, customer_id, event_type, product_id"
+        )
+
+    @functools.cached_property
+    def campaigns(self) -> pd.DataFrame:
+        """campaign_id, offer, coupon_code, is_running, ..."""
+        return self._read("offer_campaigns", "started_at, campaign_id")
+
+    @functools.cached_property
+    def leads(self) -> pd.DataFrame:
+        """lead_id, created_at, attributes..., is_converted_in_window, is_open"""
+        return self._read("lead_features", "created_at, lead_id")
 
     @property
     def as_of(self) -> dt.date:
@@ -58,7 +93,8 @@ class FeatureFrames:
 
 
 def read_feature_frames(con: duckdb.DuckDBPyConnection) -> FeatureFrames:
-    """Every feature mart; a clear error when dbt has not built them."""
+    """The feature marts, read on use while `con` is open; a clear error when dbt has not
+    built them."""
     present = {
         name
         for (name,) in con.execute(
@@ -71,31 +107,16 @@ def read_feature_frames(con: duckdb.DuckDBPyConnection) -> FeatureFrames:
             f"feature marts {', '.join(missing)} are missing from schema {FEATURE_SCHEMA}: "
             "build them first (dbt build --select path:models/features)"
         )
-
-    def read(table: str, order: str) -> pd.DataFrame:
-        return con.execute(f"select * from {FEATURE_SCHEMA}.{table} order by {order}").df()
-
     cutoffs = {
-        row.cutoff_name: Cutoff(
-            row.cutoff_name,
-            pd.Timestamp(row.cutoff_date).date(),
-            None if pd.isna(row.horizon_days) else int(row.horizon_days),
-        )
-        for row in read("feature_cutoffs", "cutoff_name").itertuples()
+        name: Cutoff(name, pd.Timestamp(day).date(), None if pd.isna(horizon) else int(horizon))
+        for name, day, horizon in con.execute(
+            f"select cutoff_name, cutoff_date, horizon_days from {FEATURE_SCHEMA}.feature_cutoffs "
+            "order by cutoff_name"
+        ).fetchall()
     }
     if "scoring" not in cutoffs:
         raise RuntimeError(f"{FEATURE_SCHEMA}.feature_cutoffs has no scoring cutoff")
-    return FeatureFrames(
-        cutoffs=cutoffs,
-        customer_features=read("customer_features", "cutoff_name, customer_id"),
-        customer_labels=read("customer_labels", "cutoff_name, customer_id"),
-        orders=read("customer_orders", "ordered_at, order_id"),
-        product_events=read(
-            "customer_product_events", "occurred_at, customer_id, event_type, product_id"
-        ),
-        campaigns=read("offer_campaigns", "started_at, campaign_id"),
-        leads=read("lead_features", "created_at, lead_id"),
-    )
+    return FeatureFrames(con, cutoffs)
 
 
 # Significant digits a float keeps in a data hash: DuckDB adds a column in parallel, in whatever

@@ -8,6 +8,8 @@ from orchestration.resources import WAREHOUSE_POOL, LandingZone
 from sources.contract import LANDING_TABLES, LandingTable
 from sources.loader import load_table
 
+FILES_SHOWN = 3  # in the step's warning about files with quarantined rows
+
 
 def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
     @dg.asset(
@@ -34,12 +36,21 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
             context.log.info(f"{removed} left the landing zone: its rows were retracted")
         for ignored in load.files_ignored:
             context.log.warning(f"ignored {ignored}: not one of .csv, .parquet, .jsonl")
-        for file in load.files:
-            if file.rows_quarantined or file.status == "unreadable":
-                context.log.warning(
-                    f"{file.source_file}: {file.rows_quarantined} of {file.rows_landed} rows "
-                    f"quarantined ({file.message})"
-                )
+        # One line for the table, not one per file: each log line is an event Dagster stores,
+        # and a year of daily files would be hundreds of them. `binesh quarantine` has them all.
+        set_aside = [f for f in load.files if f.rows_quarantined or f.status == "unreadable"]
+        if set_aside:
+            shown = "; ".join(
+                f"{f.source_file}: {f.rows_quarantined} of {f.rows_landed} rows ({f.message})"
+                for f in set_aside[:FILES_SHOWN]
+            )
+            more = (
+                f"; and {len(set_aside) - FILES_SHOWN} more" if len(set_aside) > FILES_SHOWN else ""
+            )
+            context.log.warning(
+                f"{len(set_aside)} of {len(load.files)} files had rows quarantined "
+                f"({load.rows_quarantined} rows; `binesh quarantine` lists them): {shown}{more}"
+            )
         return dg.MaterializeResult(
             data_version=dg.DataVersion(load.state),
             metadata={

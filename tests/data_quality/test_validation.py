@@ -4,11 +4,14 @@ what blocks, what is validated again, and what audit.quality_results and the rep
 import json
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from data_quality.checks import Check, Suite
+from data_quality.expectations import gx_suite, validate_chunk, with_nanosecond_timestamps
 from data_quality.quarantine import summarise_quarantine
 from data_quality.report import build_quality_report
 from data_quality.suites import quality_suites
@@ -358,3 +361,34 @@ def test_a_file_that_loaded_nothing_warns_naming_the_file(tmp_path):
     assert "every row quarantined" in shown and "2025-01-03.csv (1 rows)" in shown
     assert "unreadable: parquet file could not be read" in shown
     assert again.success and again.observed_value == "no loads to judge yet"  # judged once
+
+
+def test_timestamps_are_judged_alike_whether_or_not_they_fit_nanoseconds():
+    """GX gets timestamps at nanoseconds (vectorised); a placeholder year 9999 does not fit them,
+    and that chunk is judged value by value instead: the same verdicts either way."""
+    check = Check(
+        "ordered_at_plausible",
+        "ExpectColumnValuesToBeBetween",
+        {
+            "column": "ordered_at",
+            "min_value": datetime(2020, 1, 1),
+            "max_value": datetime(2026, 1, 1),
+        },
+        "ordered_at is plausible",
+        quarantine=True,
+    )
+    expectations = gx_suite(Suite("raw", "ecommerce__orders", {}, (check,)), [check])
+    days = ["2025-03-01", "2031-07-01", None, "2019-12-31 23:59:59", "2025-12-31"]
+    with duckdb.connect() as con:
+        read = con.execute(
+            "select unnest($days)::timestamp as ordered_at, unnest($days) as shown",
+            {"days": [*days, "9999-12-31"]},
+        ).df()
+    assert str(read["ordered_at"].dtype) == "datetime64[us]"  # as DuckDB hands them over
+    fits, placeholder = read.iloc[:-1], read
+    assert str(with_nanosecond_timestamps(fits)["ordered_at"].dtype) == "datetime64[ns]"
+    assert str(with_nanosecond_timestamps(placeholder)["ordered_at"].dtype) == "datetime64[us]"
+    for chunk, failing in ((fits, [1, 3]), (placeholder, [1, 3, 5])):
+        result = validate_chunk(expectations, chunk)["ordered_at_plausible"]
+        assert result["unexpected_index_list"] == failing
+        assert result["missing_count"] == 1

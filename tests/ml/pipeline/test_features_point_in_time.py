@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES
+from ml.leads.pipeline import train_lead_model
+from ml.pipeline.frames import FEATURE_SCHEMA, FEATURE_TABLES, read_feature_frames
 from sources.simulator import simulate
 from tests.tools import binesh, binesh_env
 
@@ -156,3 +157,19 @@ def test_a_business_with_only_orders_gets_segments_churn_and_clv(business, tmp_p
     # 100 days of history cannot train a 90-day churn classifier with a backtest: the fallback
     assert methods == [("bg_nbd_1_minus_p_alive",)]
     assert all(count == counts["customer_segments"] for count in filled)
+
+
+def test_a_model_reads_only_the_feature_marts_it_uses(business):
+    """At a million customers the product events are tens of millions of rows: the lead model,
+    which does not use them, must not read them into memory."""
+    with duckdb.connect(business["BINESH_WAREHOUSE"], read_only=True) as con:
+        frames = read_feature_frames(con)
+        train_lead_model(frames)
+        read = {name for name in vars(frames) if not name.startswith("_")} - {"cutoffs"}
+        assert read == {"leads"}
+        assert (
+            len(frames.product_events)
+            == con.execute(
+                f"select count(*) from {FEATURE_SCHEMA}.customer_product_events"
+            ).fetchone()[0]
+        )
