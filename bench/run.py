@@ -32,6 +32,7 @@ to bench/results/<timestamp>.json and latest.json, and the tables are printed.
         --select '+key:"marts/customer_identity_map"'   # identity at a million customers
     python -m bench.run --scales 100000 --no-rerun --erase 1000   # erasing 1,000 people
     python -m bench.run --erase 1000 --built DIR   # erasing them from a business built in DIR
+    python -m bench.run --simulated LANDING       # build what `binesh simulate --out LANDING` wrote
 """
 
 from __future__ import annotations
@@ -336,8 +337,9 @@ def bench_scale(
     select: str | None,
     rerun: bool,
     erase: int = 0,
+    simulated: Path | None = None,
 ) -> dict:
-    landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
+    landing, warehouse = simulated or workdir / "landing", workdir / "warehouse.duckdb"
     dagster_home = workdir / "dagster_home"
     dagster_home.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", dagster_home)
@@ -349,11 +351,8 @@ def bench_scale(
     )
     run = [binesh, "run", *(["--select", select] if select else [])]
     simulate = [binesh, "simulate", "--customers", str(customers), "--days", str(days)]
-    stages = [
-        run_stage("simulate", simulate, env),
-        scan_floor_stage(landing, env),
-        run_stage("pipeline", run, env, sample=True),
-    ]
+    stages = [] if simulated else [run_stage("simulate", simulate, env)]
+    stages += [scan_floor_stage(landing, env), run_stage("pipeline", run, env, sample=True)]
     pipeline = stages[-1]
     by_stage = per_stage(
         steps_of_last_run(dagster_home), pipeline.pop("rss_samples"), pipeline["seconds"]
@@ -371,14 +370,16 @@ def bench_scale(
         stages.append(erase_stage(workdir, binesh, env, erase))
     for stage in stages:
         del stage["output"]
-    for stage in stages[1:]:
-        stage["share_of_fresh_build"] = round(stage["seconds"] / pipeline["seconds"], 3)
-    floor = stages[1]
+    for stage in stages:
+        if stage["stage"] != "simulate":
+            stage["share_of_fresh_build"] = round(stage["seconds"] / pipeline["seconds"], 3)
+    floor = stage_named({"stages": stages}, "scan floor")
     pipeline["scan_floor_multiple"] = round(pipeline["seconds"] / floor["seconds"], 1)
 
     landed = sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())
     raw_rows = counts.get("raw", 0)
-    stages[0]["rows_per_second"] = round(raw_rows / stages[0]["seconds"])
+    if not simulated:
+        stages[0]["rows_per_second"] = round(raw_rows / stages[0]["seconds"])
     floor["rows_per_second"] = round(floor["rows"] / floor["seconds"])
     pipeline["rows_per_second"] = round(raw_rows / pipeline["seconds"])
     raw_load = next((row["seconds"] for row in by_stage if row["stage"] == "raw load"), 0)
@@ -459,8 +460,21 @@ def main() -> None:
         help="with --erase: only erase, in a business already built there (landing/, "
         "warehouse.duckdb, dagster_home/, as --keep leaves them); DIR is changed",
     )
+    parser.add_argument(
+        "--simulated",
+        type=Path,
+        metavar="LANDING",
+        help="build this landing zone, which `binesh simulate` already wrote (one scale: "
+        "--scales and --days are read from it), instead of simulating; the appended day is "
+        "added to it",
+    )
     args = parser.parse_args()
     binesh = str(Path(sys.executable).with_name("binesh"))
+    if args.simulated:
+        args.simulated = args.simulated.resolve()
+        simulation = json.loads((args.simulated / "_truth" / "simulation.json").read_text())
+        args.scales = str(simulation["parameters"]["customers"])
+        args.days = simulation["days"]
     if args.built:
         if not args.erase:
             parser.error("--built measures erasure only: give --erase N")
@@ -492,6 +506,7 @@ def main() -> None:
                     args.select,
                     not args.no_rerun,
                     args.erase,
+                    args.simulated,
                 )
             )
         finally:
