@@ -16,6 +16,10 @@ import duckdb
 
 from sources.landing import CsvDialect, normalise_column_names
 
+# How a landing CSV is read, after `columns = ?, delim = ?` from its header (csv_dialect): DuckDB
+# sniffs nothing, and strict mode rejects a line with a field too many instead of dropping it.
+CSV_OPTIONS = "header = true, auto_detect = false, quote = '\"', escape = '\"', strict_mode = true"
+
 TEMP_TABLES = ("landed", "landed_text", "rejected", "jsonl_lines", "csv_rejects", "csv_scans")
 
 
@@ -43,11 +47,10 @@ def read_csv(con: duckdb.DuckDBPyConnection, paths: list[str], dialect: CsvDiale
     )
     for path in paths:
         con.execute(
-            """
+            f"""
             insert into landed_text
             select * from read_csv(
-                ?, columns = ?, delim = ?, header = true, auto_detect = false,
-                quote = '"', escape = '"', strict_mode = true, filename = '_file',
+                ?, columns = ?, delim = ?, {CSV_OPTIONS}, filename = '_file',
                 store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans'
             )
             """,
