@@ -22,6 +22,11 @@ def gx_batch_definition():
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every pandas batch under this many bytes by hashing all its values, for a
+    # batch marker nothing here reads: 40 % of the first raw checks of a million customers.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     context = gx.get_context(
         mode="ephemeral",

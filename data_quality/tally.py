@@ -183,7 +183,10 @@ def unique_result(chunk: pd.DataFrame, columns: list[str], duplicated: pd.DataFr
     """A uniqueness rule's result on one chunk, in GX's terms: every copy of a duplicated key
     fails (pandas' duplicated(keep=False), as GX), rows whose key is all null are missing."""
     keys = chunk[columns].dropna(how="all")
-    copies = keys.merge(duplicated, on=columns, how="left", indicator=True)["_merge"] == "both"
+    if duplicated.empty:  # the usual case; pandas' merge would still factorise every key
+        copies = pd.Series(False, index=keys.index)
+    else:
+        copies = keys.merge(duplicated, on=columns, how="left", indicator=True)["_merge"] == "both"
     return {
         "element_count": len(chunk),
         "missing_count": len(chunk) - len(keys),
